@@ -1,7 +1,9 @@
-"""structlog set-up: console lines by default, JSON lines by a switch.
+"""Structured logs (structlog): console lines by default, JSON lines by a switch.
 
-Every event passes through a processor that masks credentials, so nothing logged
-by sqltest_core (or by a driver message it relays) can leak a password.
+sqltest_core keeps its own structlog pipeline, so it neither depends on nor
+changes the host application's global structlog configuration. Until
+:func:`configure_logging` is called it reports warnings and errors only. Every
+event passes through a processor that masks credentials.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import structlog
 
 from sqltest_core._secrets import redact
 
-__all__ = ["configure_logging", "get_logger"]
+__all__ = ["Logger", "configure_logging", "get_logger"]
 
 
 def _redact_event(
@@ -29,21 +31,38 @@ def _redact_event(
     return event
 
 
-def configure_logging(
-    *, format: Literal["console", "json"] = "console", level: str = "INFO"  # noqa: A002 - the setting's name
-) -> None:
-    """Route sqltest_core's structured logs to stderr as console or JSON lines.
+_bound: Any = None  # the current structlog BoundLogger; replaced by configure_logging
 
-    >>> configure_logging(format="json", level="WARNING")
+
+def configure_logging(
+    *,
+    format: Literal["console", "json"] = "console",  # noqa: A002 - the setting's name
+    level: str = "INFO",
+    stream: IO[str] | None = None,
+) -> None:
+    """Send sqltest_core's logs to ``stream`` (stderr) as console or JSON lines.
+
+    Each query logs its data source, duration and row count at INFO; its SQL
+    (never its parameters) at DEBUG.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> configure_logging(format="json", level="INFO", stream=out)
+    >>> get_logger("demo").info("hello", url="postgresql://u:pw@h/db")
+    >>> '"url": "postgresql://u:***@h/db"' in out.getvalue()
+    True
+    >>> configure_logging(level="WARNING")
     """
-    renderer: structlog.types.Processor = (
+    global _bound
+    out = stream if stream is not None else sys.stderr
+    renderer: Any = (
         structlog.processors.JSONRenderer()
         if format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
     )
-    structlog.configure(
+    _bound = structlog.wrap_logger(
+        structlog.PrintLogger(out),
         processors=[
-            structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
@@ -53,12 +72,34 @@ def configure_logging(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
 
 
-def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    """A structlog logger whose events carry ``component=name``."""
-    logger: structlog.stdlib.BoundLogger = structlog.get_logger().bind(component=name)
-    return logger
+class Logger:
+    """A named logger that always writes through the current configuration."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def debug(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+        _bound.debug(event, component=self.name, **fields)
+
+    def info(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+        _bound.info(event, component=self.name, **fields)
+
+    def warning(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+        _bound.warning(event, component=self.name, **fields)
+
+    def error(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+        _bound.error(event, component=self.name, **fields)
+
+
+def get_logger(name: str) -> Logger:
+    """The logger for component ``name``."""
+    return Logger(name)
+
+
+configure_logging(level="WARNING")

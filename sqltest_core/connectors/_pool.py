@@ -59,13 +59,12 @@ def open_pool(
     >>> anyio.run(main)
     [{'answer': 42}]
     """
-    if isinstance(source, str):
+    if isinstance(source, str) or settings:
+        fields = {"url": source} if isinstance(source, str) else dict(source)
         try:
-            source = DataSource.model_validate({"url": source, **settings})
+            source = DataSource.model_validate({**fields, **settings})
         except ValueError as exc:
             raise ConfigError(f"bad data source: {exc}") from None
-    elif settings:
-        source = source.model_copy(update=settings)
     return Pool(source, connector=connector)
 
 
@@ -103,7 +102,7 @@ class Pool:
         self._opened = 0
         self._closed_count = 0
         self._closing = False
-        self._tasks: anyio.abc.TaskGroup | None = None
+        self._last_check = clock()
         self._catalogs: TTLCache[str | None, Catalog] = TTLCache(
             ttl=source.metadata_ttl, clock=clock
         )
@@ -138,17 +137,9 @@ class Pool:
         return self
 
     async def __aenter__(self) -> Pool:
-        await self.open()
-        self._tasks = anyio.create_task_group()
-        await self._tasks.__aenter__()
-        self._tasks.start_soon(self._maintain)
-        return self
+        return await self.open()
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._tasks is not None:
-            self._tasks.cancel_scope.cancel()
-            await self._tasks.__aexit__(None, None, None)
-            self._tasks = None
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -171,6 +162,8 @@ class Pool:
         self, *, timeout: float | None, retry_connect: bool
     ) -> AsyncIterator[Connection]:
         slots = self._ready()
+        if self._clock() - self._last_check >= self.source.pool.health_check_interval:
+            await self.check_health()
         wait = self.source.pool.acquire_timeout if timeout is None else timeout
         try:
             with anyio.fail_after(wait):
@@ -239,16 +232,22 @@ class Pool:
         with anyio.CancelScope(shield=True):
             await conn.aclose()
 
-    async def _maintain(self) -> None:
+    async def maintain(self) -> None:
+        """Run :meth:`check_health` every ``health_check_interval``, forever.
+
+        Optional: acquiring already runs the check once an interval has passed.
+        Start this in your own task group for checks while the pool sits idle.
+        """
         while True:
             await self._sleep(self.source.pool.health_check_interval)
             await self.check_health()
 
     async def check_health(self) -> None:
-        """Ping idle connections, replace broken ones, trim long-idle extras.
-
-        Runs every ``health_check_interval`` inside ``async with``; callable by hand.
-        """
+        """Ping idle connections, replace broken ones, trim long-idle extras."""
+        # No background task of its own: a task group held open across
+        # __aenter__/__aexit__ breaks when those run in different tasks (as
+        # pytest-asyncio fixtures do), so checks ride on acquires or maintain().
+        self._last_check = self._clock()
         slots = self._ready()
         settings = self.source.pool
         now = self._clock()
