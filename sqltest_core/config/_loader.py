@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -186,9 +187,10 @@ def _allowed_keys(model: object, loc: Path_) -> list[str]:
             else:
                 return []
         # Optional[X] and Annotated[X, ...] narrow to the model inside.
-        for arg in (typing.get_args(current) or ()):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                current = arg
+        if typing.get_origin(current) in (typing.Union, types.UnionType, typing.Annotated):
+            for arg in typing.get_args(current):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    current = arg
     if isinstance(current, type) and issubclass(current, BaseModel):
         return sorted(current.model_fields)
     return []

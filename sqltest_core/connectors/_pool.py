@@ -211,7 +211,7 @@ class Pool:
             return conn
         if retry_connect:
             return await self.retry.call(self._connect)
-        return await self.retry.guarded(self._connect)
+        return await self._connect()  # the caller's own retry and breaker cover it
 
     async def _connect(self) -> Connection:
         conn = await self.connector.connect()

@@ -26,7 +26,7 @@ def _harness(engine: str) -> ModuleType:
 
 @pytest.fixture(params=ENGINES)
 def harness(request: pytest.FixtureRequest) -> ModuleType:
-    engine: str = getattr(request, "param", None) or request.param
+    engine: str = request.param
     for mark in request.node.iter_markers("unsupported"):
         if mark.args and mark.args[0] == engine:
             request.applymarker(
