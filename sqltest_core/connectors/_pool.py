@@ -149,6 +149,10 @@ class Pool:
             while self._idle:
                 conn, _ = self._idle.popleft()
                 await self._discard(conn)
+            # Optional ability: connectors holding a shared resource release it.
+            closer = getattr(self.connector, "aclose", None)
+            if closer is not None:
+                await closer()
         _log.info("pool_closed", source=self.name, opened=self._opened)
 
     # -- lending --------------------------------------------------------------------

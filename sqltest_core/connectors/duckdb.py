@@ -110,6 +110,13 @@ class DuckDBConnector:
         raw = await run_interruptible(self._open_database)
         return DuckDBConnection(self._source, raw)
 
+    async def aclose(self) -> None:
+        """Release the database instance (a file can then be opened anew)."""
+        with self._lock:
+            database, self._database = self._database, None
+        if database is not None:
+            await run_interruptible(database.close)
+
 
 class DuckDBConnection(BaseConnection):
     """One DuckDB connection; every call runs in a worker thread."""
