@@ -44,9 +44,22 @@ MYSQL_TABLE_SQL = [
 
 def psql(sql: str) -> str:
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1",
-         "-qAtc", sql],
-        capture_output=True, text=True, check=True,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "test",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAtc",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout
 
@@ -54,23 +67,32 @@ def psql(sql: str) -> str:
 def mysql(sql: str) -> str:
     out = subprocess.run(
         ["mariadb", "-h", "127.0.0.1", "-u", "root", "-N", "-e", sql],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout
 
 
 def ensure_pg_table() -> None:
-    have = psql(f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'"
-                " and table_name = 'mixed_1m'").strip()
+    have = psql(
+        f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'"
+        " and table_name = 'mixed_1m'"
+    ).strip()
     if have != "1":
         psql(PG_TABLE_SQL)
 
 
 def ensure_mysql_table() -> None:
-    have = mysql(f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'"
-                 " and table_name = 'mixed_1m'").strip()
+    have = mysql(
+        f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'"
+        " and table_name = 'mixed_1m'"
+    ).strip()
     if have != "1":
-        mysql("set session cte_max_recursion_depth = 2000000; " + "; ".join(MYSQL_TABLE_SQL))
+        mysql(
+            "set session cte_max_recursion_depth = 2000000; "
+            + "; ".join(MYSQL_TABLE_SQL)
+        )
 
 
 def best_of(runs: int, func: Callable[[], Any]) -> float:
@@ -91,7 +113,10 @@ def peak_rss_mb() -> float:
 def run_python(code: str, *args: str) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter; it prints one JSON object."""
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
         cwd=Path(__file__).parent.parent,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -18,7 +18,9 @@ TABLES, COLUMNS = 1000, 20
 
 
 def ensure_schema() -> None:
-    have = psql(f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'")
+    have = psql(
+        f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'"
+    )
     if have.strip() == str(TABLES):
         return
     cols = ", ".join(f"c{j} {'int' if j % 2 else 'text'}" for j in range(1, COLUMNS))

@@ -16,7 +16,15 @@ import subprocess
 
 import anyio
 
-from _common import MYSQL_URL, PG_URL, ROWS_1M, SCHEMA, best_of, ensure_mysql_table, ensure_pg_table
+from _common import (
+    MYSQL_URL,
+    PG_URL,
+    ROWS_1M,
+    SCHEMA,
+    best_of,
+    ensure_mysql_table,
+    ensure_pg_table,
+)
 
 QUERY = f"select id, big, amount, label, at, flag from {SCHEMA}.mixed_1m"
 
@@ -54,16 +62,27 @@ def connectorx(url: str) -> None:
 
 def psql_copy() -> None:
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc",
-         f"copy ({QUERY}) to stdout (format binary)"],
-        stdout=subprocess.DEVNULL, check=True,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "test",
+            "-qc",
+            f"copy ({QUERY}) to stdout (format binary)",
+        ],
+        stdout=subprocess.DEVNULL,
+        check=True,
     )
 
 
 def mariadb_client() -> None:
     subprocess.run(
         ["mariadb", "-h", "127.0.0.1", "-u", "root", "--quick", "-N", "-e", QUERY],
-        stdout=subprocess.DEVNULL, check=True,
+        stdout=subprocess.DEVNULL,
+        check=True,
     )
 
 
@@ -80,22 +99,32 @@ def main() -> None:
     pg["connectorx"] = best_of(args.runs, lambda: connectorx(PG_URL))
     pg["psql COPY binary > /dev/null"] = best_of(args.runs, psql_copy)
     my = results["mariadb"]
-    my["sqltest_core (asyncmy)"] = best_of(args.runs, lambda: stream_with_sqltest(
-        MYSQL_URL.replace("mysql://", "mysql+asyncmy://")))
-    my["sqltest_core (aiomysql)"] = best_of(1, lambda: stream_with_sqltest(
-        MYSQL_URL.replace("mysql://", "mysql+aiomysql://")))
+    my["sqltest_core (asyncmy)"] = best_of(
+        args.runs,
+        lambda: stream_with_sqltest(MYSQL_URL.replace("mysql://", "mysql+asyncmy://")),
+    )
+    my["sqltest_core (aiomysql)"] = best_of(
+        1,
+        lambda: stream_with_sqltest(MYSQL_URL.replace("mysql://", "mysql+aiomysql://")),
+    )
     my["connectorx"] = best_of(args.runs, lambda: connectorx(MYSQL_URL))
     my["mariadb --quick > /dev/null"] = best_of(args.runs, mariadb_client)
     summary = {
-        engine: {name: {"seconds": round(t, 3), "rows_per_s": round(ROWS_1M / t)}
-                 for name, t in timings.items()}
+        engine: {
+            name: {"seconds": round(t, 3), "rows_per_s": round(ROWS_1M / t)}
+            for name, t in timings.items()
+        }
         for engine, timings in results.items()
     }
-    for engine, timings in summary.items():
+    for timings in summary.values():
         ours = next(v for k, v in timings.items() if k.startswith("sqltest_core"))
-        best = max((v for k, v in timings.items() if not k.startswith("sqltest_core")),
-                   key=lambda v: v["rows_per_s"])
-        timings["ratio_vs_fastest_reference"] = round(ours["rows_per_s"] / best["rows_per_s"], 3)
+        best = max(
+            (v for k, v in timings.items() if not k.startswith("sqltest_core")),
+            key=lambda v: v["rows_per_s"],
+        )
+        timings["ratio_vs_fastest_reference"] = round(
+            ours["rows_per_s"] / best["rows_per_s"], 3
+        )
     print(json.dumps(summary, indent=2))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import IO, Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -36,9 +36,9 @@ _bound: Any = None  # the current structlog BoundLogger; replaced by configure_l
 
 def configure_logging(
     *,
-    format: Literal["console", "json"] = "console",  # noqa: A002 - the setting's name
+    format: Literal["console", "json"] = "console",
     level: str = "INFO",
-    stream: IO[str] | None = None,
+    stream: TextIO | None = None,
 ) -> None:
     """Send sqltest_core's logs to ``stream`` (stderr) as console or JSON lines.
 
@@ -84,16 +84,16 @@ class Logger:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def debug(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+    def debug(self, event: str, **fields: Any) -> None:
         _bound.debug(event, component=self.name, **fields)
 
-    def info(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+    def info(self, event: str, **fields: Any) -> None:
         _bound.info(event, component=self.name, **fields)
 
-    def warning(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+    def warning(self, event: str, **fields: Any) -> None:
         _bound.warning(event, component=self.name, **fields)
 
-    def error(self, event: str, **fields: Any) -> None:  # noqa: ANN401 - log fields
+    def error(self, event: str, **fields: Any) -> None:
         _bound.error(event, component=self.name, **fields)
 
 

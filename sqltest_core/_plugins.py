@@ -87,7 +87,9 @@ class Registry(Generic[T]):
         try:
             obj = ep.load()
         except ImportError as exc:
-            raise PluginError(f"{self.kind} {name!r} ({ep.value}) failed to import: {exc}") from exc
+            raise PluginError(
+                f"{self.kind} {name!r} ({ep.value}) failed to import: {exc}"
+            ) from exc
         checked = self._checked(name, obj)
         with self._lock:
             self._loaded.setdefault(name, checked)

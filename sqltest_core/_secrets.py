@@ -18,7 +18,9 @@ MASK: Final = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?=@)")
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?=@)"
+)
 _KV_PASSWORD = re.compile(
     r"(?P<head>\b(?:password|passwd|pwd|secret|token|private_key_passphrase)\s*[=:]\s*)"
     r"(?P<q>['\"]?)(?P<pw>[^\s'\",;&)]+)",

@@ -8,15 +8,23 @@ import pytest
 
 import sqltest_core
 
-PACKAGES = ["sqltest_core", "sqltest_core.config", "sqltest_core.connectors",
-            "sqltest_core.resilience", "sqltest_core.cache", "sqltest_core.errors"]
+PACKAGES = [
+    "sqltest_core",
+    "sqltest_core.config",
+    "sqltest_core.connectors",
+    "sqltest_core.resilience",
+    "sqltest_core.cache",
+    "sqltest_core.errors",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
 def test_all_names_exist_and_are_sorted(name: str) -> None:
     module = importlib.import_module(name)
     exported = module.__all__
-    assert exported == sorted(exported, key=lambda n: (not n.isupper(), n)) or exported == sorted(exported)
+    assert exported == sorted(
+        exported, key=lambda n: (not n.isupper(), n)
+    ) or exported == sorted(exported)
     for attr in exported:
         assert hasattr(module, attr), f"{name}.{attr}"
 
@@ -30,7 +38,11 @@ def test_every_error_derives_from_the_one_base() -> None:
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

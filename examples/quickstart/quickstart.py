@@ -29,7 +29,7 @@ SETUP = [
 
 
 async def main(path: Path) -> None:
-    async with st.open_pool(f"duckdb:///{path.resolve()}", batch_size=25_000) as db:
+    async with st.open_pool(f"duckdb:///{path}", batch_size=25_000) as db:
         async with db.transaction() as conn:
             for statement in SETUP:
                 await conn.execute(statement)
@@ -49,7 +49,9 @@ async def main(path: Path) -> None:
             keys = ", ".join(
                 f"{fk.columns[0]} -> {fk.referred_table}" for fk in table.foreign_keys
             )
-            print(f"{table.name}: {len(table.columns)} columns, pk={table.primary_key} {keys}")
+            print(
+                f"{table.name}: {len(table.columns)} columns, pk={table.primary_key} {keys}"
+            )
 
         try:
             await db.fetch_arrow("select no_such_column from orders")
@@ -61,7 +63,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1:
         target = Path(sys.argv[1])
         target.unlink(missing_ok=True)
-        anyio.run(main, target)
+        anyio.run(main, target.resolve())
     else:
         with tempfile.TemporaryDirectory() as tmp:
             anyio.run(main, Path(tmp) / "shop.duckdb")

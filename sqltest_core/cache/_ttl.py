@@ -38,10 +38,16 @@ class TTLCache(Generic[K, V]):
     """
 
     def __init__(
-        self, *, ttl: float, maxsize: int = 1024, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl: float,
+        maxsize: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl
-        self._data: cachetools.TTLCache[K, V] = cachetools.TTLCache(maxsize, ttl, timer=clock)
+        self._data: cachetools.TTLCache[K, V] = cachetools.TTLCache(
+            maxsize, ttl, timer=clock
+        )
         self._lock = threading.Lock()
         self._hits = 0
         self._misses = 0

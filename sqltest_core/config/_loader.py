@@ -22,13 +22,15 @@ __all__ = ["interpolate", "load_settings", "load_yaml", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
-_VAR = re.compile(r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\})")
+_VAR = re.compile(
+    r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\})"
+)
 
 
 class Document:
     """Parsed YAML plus the line of every key, for error messages."""
 
-    def __init__(self, data: Any, lines: dict[Path_, int], file: str) -> None:  # noqa: ANN401 - any YAML
+    def __init__(self, data: Any, lines: dict[Path_, int], file: str) -> None:
         self.data = data
         self.lines = lines
         self.file = file
@@ -48,7 +50,10 @@ class Document:
 
 
 def load_yaml(
-    source: str | os.PathLike[str], *, text: str | None = None, env: Mapping[str, str] | None = None
+    source: str | os.PathLike[str],
+    *,
+    text: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Document:
     """Parse a YAML file (or ``text`` named ``source``) and interpolate variables."""
     file = os.fspath(source)
@@ -56,7 +61,9 @@ def load_yaml(
         try:
             text = Path(file).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"cannot read configuration: {exc.strerror}", file=file) from None
+            raise ConfigError(
+                f"cannot read configuration: {exc.strerror}", file=file
+            ) from None
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -83,7 +90,11 @@ def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            key = (
+                key_node.value
+                if isinstance(key_node, yaml.ScalarNode)
+                else str(key_node)
+            )
             lines[(*path, key)] = key_node.start_mark.line + 1
             _record_lines(value_node, (*path, key), lines)
     elif isinstance(node, yaml.SequenceNode):
@@ -112,13 +123,17 @@ def interpolate(text: str, env: Mapping[str, str]) -> str:
     return _VAR.sub(sub, text)
 
 
-def _interpolate_tree(doc: Document, value: Any, path: Path_, env: Mapping[str, str]) -> Any:  # noqa: ANN401 - any YAML
+def _interpolate_tree(
+    doc: Document, value: Any, path: Path_, env: Mapping[str, str]
+) -> Any:
     if isinstance(value, str):
         try:
             return interpolate(value, env)
         except KeyError as exc:
             raise doc.error(
-                path, f"environment variable {exc.args[0]} is not set (write ${{{exc.args[0]}:-default}} to give a default)"
+                path,
+                f"environment variable {exc.args[0]} is not set "
+                f"(write ${{{exc.args[0]}:-default}} to give a default)",
             ) from None
     if isinstance(value, dict):
         return {k: _interpolate_tree(doc, v, (*path, k), env) for k, v in value.items()}
@@ -128,7 +143,7 @@ def _interpolate_tree(doc: Document, value: Any, path: Path_, env: Mapping[str, 
 
 
 def validate(doc: Document, model: type[M], *, at: Path_ = ()) -> M:
-    """Validate the part of ``doc`` at ``at`` against ``model``; errors name file and line."""
+    """Validate ``doc`` (the part at ``at``) against ``model``; errors name the line."""
     data: Any = doc.data
     for part in at:
         data = data[part]
@@ -155,7 +170,9 @@ def _config_error(
                 message += f"; did you mean {close[0]!r}?"
             elif allowed:
                 message += f" (expected one of: {', '.join(allowed)})"
-        elif err["type"] != "missing" and isinstance(err.get("input"), str | int | float | bool):
+        elif err["type"] != "missing" and isinstance(
+            err.get("input"), str | int | float | bool
+        ):
             message += f", got {redact(repr(err['input']))}"
         error = doc.error(path, message)
         first = first or error
@@ -187,7 +204,11 @@ def _allowed_keys(model: object, loc: Path_) -> list[str]:
             else:
                 return []
         # Optional[X] and Annotated[X, ...] narrow to the model inside.
-        if typing.get_origin(current) in (typing.Union, types.UnionType, typing.Annotated):
+        if typing.get_origin(current) in (
+            typing.Union,
+            types.UnionType,
+            typing.Annotated,
+        ):
             for arg in typing.get_args(current):
                 if isinstance(arg, type) and issubclass(arg, BaseModel):
                     current = arg

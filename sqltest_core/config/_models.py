@@ -31,7 +31,9 @@ class _SecretType:
 
     @classmethod
     def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler  # noqa: ANN401 - pydantic hook
+        cls,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
         def coerce(value: object) -> Secret:
             if isinstance(value, Secret):
@@ -57,7 +59,9 @@ class PoolSettings(_Model):
 
     min_size: int = Field(1, ge=0, description="Connections kept open when idle.")
     max_size: int = Field(10, ge=1, description="Connections open at most.")
-    acquire_timeout: float = Field(30.0, gt=0, description="Wait for a free connection.")
+    acquire_timeout: float = Field(
+        30.0, gt=0, description="Wait for a free connection."
+    )
     ping_after_idle: float = Field(
         5.0, ge=0, description="Ping a connection on checkout once idle this long."
     )
@@ -71,7 +75,9 @@ class PoolSettings(_Model):
     @model_validator(mode="after")
     def _sizes(self) -> PoolSettings:
         if self.min_size > self.max_size:
-            raise ValueError(f"min_size ({self.min_size}) exceeds max_size ({self.max_size})")
+            raise ValueError(
+                f"min_size ({self.min_size}) exceeds max_size ({self.max_size})"
+            )
         return self
 
 
@@ -81,7 +87,9 @@ class RetrySettings(_Model):
     attempts: int = Field(5, ge=1, description="Tries in all, the first included.")
     initial_backoff: float = Field(0.1, ge=0)
     max_backoff: float = Field(5.0, ge=0)
-    jitter: float = Field(0.1, ge=0, description="Random extra wait, at most this long.")
+    jitter: float = Field(
+        0.1, ge=0, description="Random extra wait, at most this long."
+    )
     deadline: float = Field(60.0, gt=0, description="Give up retrying after this long.")
 
 
@@ -114,10 +122,13 @@ class DataSource(_Model):
     statement_timeout: float | None = Field(
         None, gt=0, description="Seconds a statement may run before it is cancelled."
     )
-    metadata_ttl: float = Field(300.0, ge=0, description="Seconds catalog reads stay cached.")
-    pool: PoolSettings = Field(default_factory=PoolSettings)
-    retry: RetrySettings = Field(default_factory=RetrySettings)
-    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    metadata_ttl: float = Field(
+        300.0, ge=0, description="Seconds catalog reads stay cached."
+    )
+    # Frozen models: one shared default instance is safe.
+    pool: PoolSettings = PoolSettings()
+    retry: RetrySettings = RetrySettings()
+    breaker: BreakerSettings = BreakerSettings()
 
     @property
     def effective_url(self) -> URL:
@@ -141,11 +152,11 @@ class Settings(_Model):
     """
 
     data_sources: dict[str, DataSource] = Field(default_factory=dict)
-    logging: LogSettings = Field(default_factory=LogSettings)
+    logging: LogSettings = LogSettings()
 
     @model_validator(mode="before")
     @classmethod
-    def _name_sources(cls, data: Any) -> Any:  # noqa: ANN401 - raw input
+    def _name_sources(cls, data: Any) -> Any:
         sources = data.get("data_sources") if isinstance(data, dict) else None
         if isinstance(sources, dict):
             data = {

@@ -62,7 +62,11 @@ class URL:
             port = parts.port
         except ValueError as exc:
             raise ValueError(f"bad port in URL: {exc}") from None
-        path = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
+        path = (
+            unquote(parts.path[1:])
+            if parts.path.startswith("/")
+            else unquote(parts.path)
+        )
         return cls(
             scheme=scheme,
             driver=driver or None,
@@ -110,7 +114,9 @@ class URL:
 
     @classmethod
     def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler  # noqa: ANN401 - pydantic hook
+        cls,
+        source: Any,
+        handler: GetCoreSchemaHandler,
     ) -> core_schema.CoreSchema:
         def coerce(value: object) -> URL:
             if isinstance(value, URL):

@@ -1,4 +1,4 @@
-"""Connectors: one async interface to DuckDB, SQLite, PostgreSQL, MySQL/MariaDB, Snowflake.
+"""Connectors: one async interface to DuckDB, SQLite, PostgreSQL, MySQL, Snowflake.
 
 A data-source URL picks the connector by its scheme (``postgresql://...``); the
 part after ``+`` picks a driver where there is a choice (``mysql+aiomysql://``).

@@ -31,11 +31,14 @@ def to_polars(table: pa.Table) -> pl.DataFrame:
     return frame
 
 
-def rows_to_batch(rows: Sequence[Sequence[object]], schema: pa.Schema) -> pa.RecordBatch:
+def rows_to_batch(
+    rows: Sequence[Sequence[object]], schema: pa.Schema
+) -> pa.RecordBatch:
     """Build a batch of ``schema`` from row tuples, one column at a time.
 
     >>> import pyarrow as pa
-    >>> b = rows_to_batch([(1, "a"), (None, "b")], pa.schema([("x", pa.int64()), ("y", pa.string())]))
+    >>> schema = pa.schema([("x", pa.int64()), ("y", pa.string())])
+    >>> b = rows_to_batch([(1, "a"), (None, "b")], schema)
     >>> b.to_pydict()
     {'x': [1, None], 'y': ['a', 'b']}
     """
@@ -44,5 +47,7 @@ def rows_to_batch(rows: Sequence[Sequence[object]], schema: pa.Schema) -> pa.Rec
     if not rows:
         return pa.RecordBatch.from_pylist([], schema=schema)
     columns = list(zip(*rows, strict=True))
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    arrays = [
+        pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -175,7 +175,9 @@ class BaseConnection(ABC):
     # -- what engines implement -------------------------------------------------
 
     @abstractmethod
-    def _stream(self, sql: str, params: Params, batch_size: int) -> AsyncIterator[pa.RecordBatch]:
+    def _stream(
+        self, sql: str, params: Params, batch_size: int
+    ) -> AsyncIterator[pa.RecordBatch]:
         """Yield the result as batches of at most ``batch_size`` rows, at least one."""
 
     @abstractmethod
@@ -200,7 +202,7 @@ class BaseConnection(ABC):
 
     @abstractmethod
     def _map_error(self, exc: Exception, sql: str | None) -> ConnectorError | None:
-        """Translate a driver exception; ``None`` for exceptions that are not the driver's."""
+        """Translate a driver exception; ``None`` when it is not the driver's."""
 
     # -- shared behaviour ---------------------------------------------------------
 
@@ -236,11 +238,15 @@ class BaseConnection(ABC):
             raise mapped from exc
 
     def _timeout(self, timeout: float | None) -> Deadline:
-        return Deadline(timeout if timeout is not None else self.source.statement_timeout)
+        return Deadline(
+            timeout if timeout is not None else self.source.statement_timeout
+        )
 
     def _timed_out(self, deadline: Deadline, sql: str) -> QueryTimeout:
         return QueryTimeout(
-            f"statement cancelled after {deadline.timeout}s timeout", source=self.name, sql=sql
+            f"statement cancelled after {deadline.timeout}s timeout",
+            source=self.name,
+            sql=sql,
         )
 
     async def stream(
@@ -289,7 +295,9 @@ class BaseConnection(ABC):
         self._log("execute", sql, started, count, True)
         return count
 
-    def _log(self, kind: str, sql: str, started: float, rows: int, finished: bool) -> None:
+    def _log(
+        self, kind: str, sql: str, started: float, rows: int, finished: bool
+    ) -> None:
         _log.info(
             "query",
             source=self.name,
@@ -324,7 +332,8 @@ class BaseConnection(ABC):
         else:
             if not self.supports_savepoints:
                 raise UnsupportedFeature(
-                    f"{type(self).__name__} does not support savepoints (nested transactions)",
+                    f"{type(self).__name__} does not support savepoints "
+                    "(nested transactions)",
                     source=self.name,
                 )
             self._savepoints += 1
@@ -365,6 +374,7 @@ def import_driver(module: str, *, extra: str, source: str | None = None) -> Modu
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingDriver(
-            f"the {module} driver is not installed: pip install \"sqltest_core[{extra}]\"",
+            f"the {module} driver is not installed: "
+            f'pip install "sqltest_core[{extra}]"',
             source=source,
         ) from exc

@@ -46,7 +46,7 @@ def open_pool(
     source: DataSource | str,
     *,
     connector: Connector | None = None,
-    **settings: Any,  # noqa: ANN401 - DataSource fields
+    **settings: Any,
 ) -> Pool:
     """A pool for ``source`` (a :class:`DataSource` or a URL); use ``async with``.
 
@@ -93,7 +93,9 @@ class Pool:
             cooldown=source.breaker.cooldown,
             clock=clock,
         )
-        self.retry = RetryPolicy(source.retry, source=source.name, breaker=self.breaker, sleep=sleep)
+        self.retry = RetryPolicy(
+            source.retry, source=source.name, breaker=self.breaker, sleep=sleep
+        )
         self._clock = clock
         self._sleep = sleep
         self._slots: anyio.Semaphore | None = None
@@ -157,8 +159,10 @@ class Pool:
 
     # -- lending --------------------------------------------------------------------
 
-    def acquire(self, *, timeout: float | None = None) -> contextlib.AbstractAsyncContextManager[Connection]:
-        """Borrow a connection for the ``async with`` block (retrying a failed connect)."""
+    def acquire(
+        self, *, timeout: float | None = None
+    ) -> contextlib.AbstractAsyncContextManager[Connection]:
+        """Borrow a connection for the ``async with`` block (retrying the connect)."""
         return self._acquire(timeout=timeout, retry_connect=True)
 
     @contextlib.asynccontextmanager
@@ -195,7 +199,8 @@ class Pool:
             raise ConnectorError("pool is closed", source=self.name)
         if self._slots is None:
             raise ConnectorError(
-                "pool is not open: use 'async with open_pool(...)' or 'await pool.open()'",
+                "pool is not open: use 'async with open_pool(...)' "
+                "or 'await pool.open()'",
                 source=self.name,
             )
         return self._slots
@@ -263,7 +268,10 @@ class Pool:
             try:
                 conn, since = self._idle.popleft()
                 idle_for = now - since
-                if idle_for >= settings.max_idle_time and len(self._all) > settings.min_size:
+                if (
+                    idle_for >= settings.max_idle_time
+                    and len(self._all) > settings.min_size
+                ):
                     await self._discard(conn)
                     continue
                 try:
@@ -289,7 +297,7 @@ class Pool:
             finally:
                 slots.release()
 
-    # -- operations ---------------------------------------------------------------------
+    # -- operations -------------------------------------------------------------
 
     async def _with_connection(self, work: Callable[[Connection], Awaitable[T]]) -> T:
         async def attempt() -> T:
@@ -298,9 +306,13 @@ class Pool:
 
         return await self.retry.call(attempt)
 
-    async def execute(self, sql: str, params: Params = (), *, timeout: float | None = None) -> int:
+    async def execute(
+        self, sql: str, params: Params = (), *, timeout: float | None = None
+    ) -> int:
         """Run one statement on a pooled connection; return the affected row count."""
-        return await self._with_connection(lambda c: c.execute(sql, params, timeout=timeout))
+        return await self._with_connection(
+            lambda c: c.execute(sql, params, timeout=timeout)
+        )
 
     async def stream(
         self,
@@ -316,13 +328,17 @@ class Pool:
         the first batch is retried; after it, the error reaches the caller.
         """
 
-        async def start() -> tuple[contextlib.AsyncExitStack, AsyncIterator[pa.RecordBatch], pa.RecordBatch]:
+        async def start() -> tuple[
+            contextlib.AsyncExitStack, AsyncIterator[pa.RecordBatch], pa.RecordBatch
+        ]:
             stack = contextlib.AsyncExitStack()
             try:
                 conn = await stack.enter_async_context(
                     self._acquire(timeout=None, retry_connect=False)
                 )
-                batches = conn.stream(sql, params, batch_size=batch_size, timeout=timeout)
+                batches = conn.stream(
+                    sql, params, batch_size=batch_size, timeout=timeout
+                )
                 stack.push_async_callback(batches.aclose)  # type: ignore[attr-defined]
                 first = await anext(batches)
             except BaseException:
@@ -351,14 +367,16 @@ class Pool:
         """Run a query and gather its rows into a ``polars.DataFrame``."""
         return to_polars(await self.fetch_arrow(sql, params, timeout=timeout))
 
-    async def scalar(self, sql: str, params: Params = (), *, timeout: float | None = None) -> Any:  # noqa: ANN401 - any SQL value
+    async def scalar(
+        self, sql: str, params: Params = (), *, timeout: float | None = None
+    ) -> Any:
         """The first column of the first row, or ``None`` when there is no row."""
         table = await self.fetch_arrow(sql, params, timeout=timeout)
         return table.column(0)[0].as_py() if table.num_rows else None
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        """Borrow a connection inside a transaction, committed unless the block raises."""
+        """Borrow a connection in a transaction, committed unless the block raises."""
         async with self.acquire() as conn, conn.transaction():
             yield conn
 
@@ -367,7 +385,7 @@ class Pool:
         return await self._with_connection(lambda c: c.schemas())
 
     async def catalog(self, schema: str | None = None) -> Catalog:
-        """One schema's tables, columns and keys; cached for ``metadata_ttl`` seconds."""
+        """One schema's tables, columns and keys; cached ``metadata_ttl`` seconds."""
         cached = self._catalogs.get(schema)
         if cached is not None:
             return cached
@@ -379,8 +397,10 @@ class Pool:
                 self._catalogs.set(schema, cached)
         return cached
 
-    def invalidate_catalog(self, schema: str | None = None, *, all_schemas: bool = False) -> None:
-        """Forget cached catalog reads: one schema's, or every one with ``all_schemas``."""
+    def invalidate_catalog(
+        self, schema: str | None = None, *, all_schemas: bool = False
+    ) -> None:
+        """Forget cached catalog reads: one schema's, or all with ``all_schemas``."""
         if all_schemas:
             self._catalogs.invalidate()
         else:

@@ -18,14 +18,18 @@ ConnectorClass = type
 def _check(obj: object) -> type:
     if not isinstance(obj, type):
         raise TypeError(f"expected a connector class, got {obj!r}")
-    missing = [a for a in ("name", "dialect", "paramstyle", "connect") if not hasattr(obj, a)]
+    missing = [
+        a for a in ("name", "dialect", "paramstyle", "connect") if not hasattr(obj, a)
+    ]
     if missing:
         raise TypeError(f"{obj.__qualname__} lacks {', '.join(missing)}")
     return obj
 
 
-registry: Registry[type] = Registry("sqltest_core.connectors", kind="connector", check=_check)
-"""Connector classes by URL scheme; plug-ins add theirs under the same entry-point group."""
+registry: Registry[type] = Registry(
+    "sqltest_core.connectors", kind="connector", check=_check
+)
+"""Connector classes by URL scheme; plug-ins add theirs by entry point."""
 
 
 def connector_for(source: DataSource) -> Connector:

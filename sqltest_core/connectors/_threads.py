@@ -35,14 +35,17 @@ async def run_interruptible(
             done.set()
 
     try:
-        return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=limiter)
+        return await anyio.to_thread.run_sync(
+            call, abandon_on_cancel=True, limiter=limiter
+        )
     except anyio.get_cancelled_exc_class():
         if not done.is_set():
             if interrupt is not None:
                 interrupt()
             with anyio.CancelScope(shield=True):
-                # Poll rather than take another worker thread: the pool of
-                # threads may be full of exactly such calls.
-                while not done.wait(0):
+                # Poll rather than take another worker thread (the thread pool
+                # may be full of exactly such calls) or signal from a thread
+                # whose call was abandoned.
+                while not done.wait(0):  # noqa: ASYNC110 - see above
                     await anyio.sleep(0.005)
         raise

@@ -86,17 +86,26 @@ class DuckDBConnector:
     def source(self) -> DataSource:
         return self._source
 
-    def _open_database(self) -> Any:  # noqa: ANN401 - duckdb has no public stubs for this
+    def _open_database(self) -> Any:
         duckdb = import_driver("duckdb", extra="duckdb", source=self._source.name)
         with self._lock:
             if self._database is None:
                 url = self._source.url
                 query = dict(url.query)
-                read_only = query.pop("read_only", "false").lower() in ("1", "true", "yes")
-                config = {**query, **{k: str(v) for k, v in self._source.options.items()}}
+                read_only = query.pop("read_only", "false").lower() in (
+                    "1",
+                    "true",
+                    "yes",
+                )
+                config = {
+                    **query,
+                    **{k: str(v) for k, v in self._source.options.items()},
+                }
                 path = url.database or _MEMORY
                 try:
-                    self._database = duckdb.connect(path, read_only=read_only, config=config)
+                    self._database = duckdb.connect(
+                        path, read_only=read_only, config=config
+                    )
                 except duckdb.Error as exc:
                     raise ConnectError(
                         f"cannot open DuckDB database {path!r}: {exc}",
@@ -123,12 +132,14 @@ class DuckDBConnection(BaseConnection):
 
     supports_savepoints: ClassVar[bool] = False  # DuckDB has no SAVEPOINT
 
-    def __init__(self, source: DataSource, raw: Any) -> None:  # noqa: ANN401 - duckdb connection
+    def __init__(self, source: DataSource, raw: Any) -> None:
         super().__init__(source)
         self._raw = raw
 
-    async def _call(self, func: Any, *args: Any) -> Any:  # noqa: ANN401 - driver values
-        return await run_interruptible(lambda: func(*args), interrupt=self._raw.interrupt)
+    async def _call(self, func: Any, *args: Any) -> Any:
+        return await run_interruptible(
+            lambda: func(*args), interrupt=self._raw.interrupt
+        )
 
     async def _stream(
         self, sql: str, params: Params, batch_size: int
@@ -144,8 +155,10 @@ class DuckDBConnection(BaseConnection):
         reader = await self._call(start)
         try:
             first = await self._call(_next_batch, reader)
-            yield first if first is not None else pa.RecordBatch.from_pylist(
-                [], schema=reader.schema
+            yield (
+                first
+                if first is not None
+                else pa.RecordBatch.from_pylist([], schema=reader.schema)
             )
             while (batch := await self._call(_next_batch, reader)) is not None:
                 yield batch
@@ -195,7 +208,9 @@ class DuckDBConnection(BaseConnection):
         if isinstance(exc, duckdb.ConnectionException):
             return ConnectError(message, sql=sql)
         # A write-write conflict between concurrent transactions: retry may win.
-        transient = isinstance(exc, duckdb.TransactionException) and "onflict" in message
+        transient = (
+            isinstance(exc, duckdb.TransactionException) and "onflict" in message
+        )
         return QueryError(message, sql=sql, transient=transient)
 
 

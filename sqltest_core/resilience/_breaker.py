@@ -108,7 +108,9 @@ class CircuitBreaker:
             if self._probing or self._failures >= self.failure_threshold:
                 if self._opened_at is None or self._probing:
                     _log.warning(
-                        "circuit_opened", source=self.source, failures=self._failures,
+                        "circuit_opened",
+                        source=self.source,
+                        failures=self._failures,
                         cooldown=self.cooldown,
                     )
                 self._opened_at = self._clock()

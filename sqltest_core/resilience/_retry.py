@@ -63,7 +63,7 @@ class RetryPolicy:
         self._sleep = sleep
 
     async def call(self, operation: Callable[[], Awaitable[T]]) -> T:
-        """Await ``operation()`` until it succeeds, fails for good or retries run out."""
+        """Await ``operation()`` until it succeeds, fails for good or tries run out."""
         s = self.settings
         started = time.monotonic()
         retrying = AsyncRetrying(

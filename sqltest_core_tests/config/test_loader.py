@@ -61,7 +61,9 @@ def test_wrong_type_names_line_and_expectation(tmp_path: Path) -> None:
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     text = "data_sources:\n  pg:\n    url: duckdb://\n    pool:\n      max_sise: 3\n"
-    with pytest.raises(ConfigError, match=r"unknown key; did you mean 'max_size'\?") as info:
+    with pytest.raises(
+        ConfigError, match=r"unknown key; did you mean 'max_size'\?"
+    ) as info:
         load_settings(write(tmp_path, text), env={})
     assert info.value.line == 5
 
@@ -138,5 +140,5 @@ def test_url_password_is_decoded_and_masked() -> None:
 
 @pytest.mark.parametrize("bad", ["not a url", "post gres://x", "pg://h:notaport/db"])
 def test_bad_urls_are_explained(bad: str) -> None:
-    with pytest.raises(ValueError, match="URL|port|scheme"):
+    with pytest.raises(ValueError, match=r"URL|port|scheme"):
         URL.parse(bad)

@@ -9,9 +9,15 @@ from sqltest_core.connectors.duckdb import DuckDBConnector
 
 
 def test_builtins_come_from_entry_points() -> None:
-    assert {"duckdb", "sqlite", "postgres", "postgresql", "mysql", "mariadb", "snowflake"} <= set(
-        registry.names()
-    )
+    assert {
+        "duckdb",
+        "sqlite",
+        "postgres",
+        "postgresql",
+        "mysql",
+        "mariadb",
+        "snowflake",
+    } <= set(registry.names())
     assert registry.get("duckdb") is DuckDBConnector
 
 

@@ -17,7 +17,15 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 def restart_postgres() -> None:
     version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        [
+            "pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            version,
+            "main",
+            "restart",
+            "-m",
+            "fast",
+        ],
         check=True,
         capture_output=True,
         timeout=60,
@@ -28,7 +36,12 @@ async def test_workload_survives_a_server_restart() -> None:
     require_server("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
     source = {
         "pool": {"min_size": 2, "max_size": 4, "ping_after_idle": 0},
-        "retry": {"attempts": 60, "initial_backoff": 0.05, "max_backoff": 0.5, "deadline": 60},
+        "retry": {
+            "attempts": 60,
+            "initial_backoff": 0.05,
+            "max_backoff": 0.5,
+            "deadline": 60,
+        },
         "breaker": {"failure_threshold": 1000},
     }
     results: list[int] = []
@@ -49,7 +62,9 @@ async def test_workload_survives_a_server_restart() -> None:
             await anyio.sleep(0.5)
             await anyio.to_thread.run_sync(restart_postgres)
 
-        assert sorted(results) == sorted(w * 1000 + i for w in range(4) for i in range(60))
+        assert sorted(results) == sorted(
+            w * 1000 + i for w in range(4) for i in range(60)
+        )
         after = pool.stats
         assert after.in_use == 0
         assert after.closed >= 1  # connections killed by the restart were dropped...

@@ -20,7 +20,7 @@ class Clock:
         self.now += seconds
 
 
-def flaky(failures: list[Exception], result: str = "ok"):  # noqa: ANN201
+def flaky(failures: list[Exception], result: str = "ok"):
     calls = {"n": 0}
 
     async def op() -> str:
@@ -39,7 +39,9 @@ async def test_transient_failures_are_retried_with_growing_backoff() -> None:
         source="pg",
         sleep=clock.sleep,
     )
-    op, calls = flaky([ConnectError("refused"), ConnectError("reset"), ConnectError("x")])
+    op, calls = flaky(
+        [ConnectError("refused"), ConnectError("reset"), ConnectError("x")]
+    )
     assert await policy.call(op) == "ok"
     assert calls["n"] == 4
     assert clock.slept == [0.1, 0.2, 0.4]
@@ -56,16 +58,20 @@ async def test_sql_errors_are_never_retried() -> None:
 
 
 async def test_transient_query_errors_are_retried() -> None:
-    policy = RetryPolicy(RetrySettings(attempts=3, initial_backoff=0), source="pg", sleep=Clock().sleep)
+    policy = RetryPolicy(
+        RetrySettings(attempts=3, initial_backoff=0), source="pg", sleep=Clock().sleep
+    )
     op, calls = flaky([QueryError("deadlock detected", transient=True)])
     assert await policy.call(op) == "ok"
     assert calls["n"] == 2
 
 
 async def test_exhausted_retries_say_so_and_chain_the_last_error() -> None:
-    policy = RetryPolicy(RetrySettings(attempts=3, initial_backoff=0), source="pg", sleep=Clock().sleep)
+    policy = RetryPolicy(
+        RetrySettings(attempts=3, initial_backoff=0), source="pg", sleep=Clock().sleep
+    )
     last = ConnectError("refused 3")
-    op, calls = flaky([ConnectError("refused 1"), ConnectError("refused 2"), last])
+    op, _ = flaky([ConnectError("refused 1"), ConnectError("refused 2"), last])
     with pytest.raises(RetryExhausted) as info:
         await policy.call(op)
     assert info.value.attempts == 3
@@ -129,8 +135,10 @@ async def test_policy_feeds_the_breaker_and_stops_retrying_when_open() -> None:
     clock = Clock()
     breaker = CircuitBreaker("pg", failure_threshold=2, cooldown=60, clock=clock)
     policy = RetryPolicy(
-        RetrySettings(attempts=5, initial_backoff=0.01, jitter=0), source="pg",
-        breaker=breaker, sleep=clock.sleep,
+        RetrySettings(attempts=5, initial_backoff=0.01, jitter=0),
+        source="pg",
+        breaker=breaker,
+        sleep=clock.sleep,
     )
     op, calls = flaky([ConnectError("down")] * 10)
     with pytest.raises(CircuitOpenError):
@@ -141,7 +149,9 @@ async def test_policy_feeds_the_breaker_and_stops_retrying_when_open() -> None:
 
 async def test_sql_error_counts_as_a_live_server_for_the_breaker() -> None:
     breaker = CircuitBreaker("pg", failure_threshold=2, cooldown=60, clock=Clock())
-    policy = RetryPolicy(RetrySettings(attempts=1), source="pg", breaker=breaker, sleep=Clock().sleep)
+    policy = RetryPolicy(
+        RetrySettings(attempts=1), source="pg", breaker=breaker, sleep=Clock().sleep
+    )
     breaker.record_failure()
     op, _ = flaky([QueryError("bad sql")])
     with pytest.raises(QueryError):

@@ -30,7 +30,9 @@ def harness(request: pytest.FixtureRequest) -> ModuleType:
     for mark in request.node.iter_markers("unsupported"):
         if mark.args and mark.args[0] == engine:
             request.applymarker(
-                pytest.mark.xfail(reason=mark.kwargs.get("reason", "unsupported"), strict=True)
+                pytest.mark.xfail(
+                    reason=mark.kwargs.get("reason", "unsupported"), strict=True
+                )
             )
     return _harness(engine)
 

@@ -70,7 +70,8 @@ async def test_parameter_values_are_never_sql(pool: Pool) -> None:
     await _make_items(pool, 1)
     hostile = "x'); drop table items; --"
     await pool.execute(
-        f"insert into items (id, name, amount) values ({_ph(pool, 3)})", [99, hostile, 1]
+        f"insert into items (id, name, amount) values ({_ph(pool, 3)})",
+        [99, hostile, 1],
     )
     sql = f"select name from items where name = {_ph(pool, 1)}"
     assert await pool.scalar(sql, [hostile]) == hostile
@@ -204,7 +205,9 @@ async def test_100_tasks_share_a_pool_of_10(source: DataSource) -> None:
 
 
 async def test_catalog_lists_tables_views_and_keys(pool: Pool) -> None:
-    await pool.execute("create table parent (id integer primary key, label varchar(20) not null)")
+    await pool.execute(
+        "create table parent (id integer primary key, label varchar(20) not null)"
+    )
     await pool.execute(
         "create table child (id integer primary key, parent_id integer, "
         "note varchar(50), foreign key (parent_id) references parent (id))"

@@ -17,7 +17,9 @@ ENGINE = "duckdb"
 async def scratch(**overrides: Any) -> AsyncIterator[DataSource]:
     with tempfile.TemporaryDirectory(prefix="sqltest-duckdb-") as tmp:
         path = Path(tmp) / "scratch.duckdb"
-        yield DataSource.model_validate({"name": ENGINE, "url": f"duckdb:///{path}", **overrides})
+        yield DataSource.model_validate(
+            {"name": ENGINE, "url": f"duckdb:///{path}", **overrides}
+        )
 
 
 def sleep_sql(seconds: float) -> str:

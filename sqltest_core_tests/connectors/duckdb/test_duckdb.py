@@ -61,7 +61,9 @@ async def test_every_type_maps_to_arrow_with_values_and_nulls() -> None:
         table = await db.fetch_arrow("select * from every_type")
     got = {f.name: f.type for f in table.schema}
     for name, expected in EXPECTED_TYPES.items():
-        assert got[name] == expected or (name == "id" and "uuid" in str(got[name])), name
+        assert got[name] == expected or (name == "id" and "uuid" in str(got[name])), (
+            name
+        )
     values, nulls = table.to_pylist()
     assert all(v is None for v in nulls.values())
     assert values["u64"] == 18446744073709551615
@@ -71,7 +73,9 @@ async def test_every_type_maps_to_arrow_with_values_and_nulls() -> None:
     assert values["day"] == dt.date(2026, 11, 28)
     assert values["clock"] == dt.time(13, 14, 15, 123456)
     assert values["ts"] == dt.datetime(2026, 11, 28, 13, 14, 15, 123456)
-    assert values["tstz"] == dt.datetime(2026, 11, 28, 11, 14, 15, 500000, tzinfo=dt.UTC)
+    assert values["tstz"] == dt.datetime(
+        2026, 11, 28, 11, 14, 15, 500000, tzinfo=dt.UTC
+    )
     assert (values["span"].months, values["span"].days, values["span"].nanoseconds) == (
         1,
         2,
@@ -87,7 +91,9 @@ async def test_every_type_maps_to_arrow_with_values_and_nulls() -> None:
 
 
 async def test_pooled_memory_connections_share_one_database() -> None:
-    async with open_pool("duckdb://:memory:", pool={"min_size": 3, "max_size": 3}) as db:
+    async with open_pool(
+        "duckdb://:memory:", pool={"min_size": 3, "max_size": 3}
+    ) as db:
         async with db.acquire() as a, db.acquire() as b:
             assert a is not b
             await a.execute("create table shared (x int)")
@@ -108,7 +114,9 @@ async def test_file_database_persists_and_opens_read_only(tmp_path: Path) -> Non
 
 async def test_unopenable_file_is_a_connect_error(tmp_path: Path) -> None:
     async with open_pool(
-        f"duckdb:///{tmp_path}/missing/dir/x.duckdb", pool={"min_size": 0}, retry={"attempts": 1}
+        f"duckdb:///{tmp_path}/missing/dir/x.duckdb",
+        pool={"min_size": 0},
+        retry={"attempts": 1},
     ) as db:
         with pytest.raises(ConnectError, match="cannot open DuckDB database"):
             await db.scalar("select 1")

@@ -49,13 +49,23 @@ class FlakyConnector(DuckDBConnector):
         return await super().connect()
 
 
-def make_pool(clock: Clock | None = None, fail_connects: int = 0, **fields: Any) -> Pool:
+def make_pool(
+    clock: Clock | None = None, fail_connects: int = 0, **fields: Any
+) -> Pool:
     source = DataSource.model_validate(
-        {"name": "mem", "url": "duckdb://:memory:", "retry": {"initial_backoff": 0, "jitter": 0}, **fields}
+        {
+            "name": "mem",
+            "url": "duckdb://:memory:",
+            "retry": {"initial_backoff": 0, "jitter": 0},
+            **fields,
+        }
     )
     clock = clock or Clock()
     return Pool(
-        source, connector=FlakyConnector(source, fail_connects), clock=clock, sleep=clock.sleep
+        source,
+        connector=FlakyConnector(source, fail_connects),
+        clock=clock,
+        sleep=clock.sleep,
     )
 
 
@@ -106,7 +116,12 @@ async def test_idle_connection_failing_its_ping_is_replaced() -> None:
 
 async def test_health_check_trims_idle_extras_and_refills_min_size() -> None:
     clock = Clock()
-    settings = {"min_size": 1, "max_size": 3, "max_idle_time": 10, "health_check_interval": 5}
+    settings = {
+        "min_size": 1,
+        "max_size": 3,
+        "max_idle_time": 10,
+        "health_check_interval": 5,
+    }
     async with make_pool(clock, pool=settings) as pool:
         async with pool.acquire(), pool.acquire(), pool.acquire():
             pass
