@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqltest_core._logging import configure_logging, get_logger
 from sqltest_core._secrets import Secret, redact
 from sqltest_core.config import URL, DataSource, Settings, load_settings
-from sqltest_core.connectors import Pool, collect, open_pool, to_polars
+from sqltest_core.connectors import Pool, Pools, collect, open_pool, to_polars
 from sqltest_core.errors import (
     CircuitOpenError,
     ConfigError,
@@ -41,6 +41,7 @@ __all__ = [
     "PluginNotFound",
     "Pool",
     "PoolTimeout",
+    "Pools",
     "QueryError",
     "QueryTimeout",
     "RetryExhausted",

@@ -21,6 +21,7 @@ from sqltest_core.connectors._base import (
 )
 from sqltest_core.connectors._catalog import Catalog, Column, ForeignKey, Table
 from sqltest_core.connectors._pool import Pool, PoolStats, open_pool
+from sqltest_core.connectors._pools import Pools
 from sqltest_core.connectors._registry import connector_for, registry
 from sqltest_core.connectors._threads import run_interruptible
 
@@ -35,6 +36,7 @@ __all__ = [
     "Params",
     "Pool",
     "PoolStats",
+    "Pools",
     "Table",
     "collect",
     "connector_for",

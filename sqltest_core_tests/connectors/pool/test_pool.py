@@ -229,3 +229,21 @@ def test_open_pool_applies_overrides() -> None:
     pool = open_pool("duckdb://:memory:", pool={"max_size": 3}, batch_size=10)
     assert pool.source.pool.max_size == 3
     assert pool.source.batch_size == 10
+
+
+async def test_pools_open_lazily_share_and_close_together() -> None:
+    from sqltest_core import Pools, Settings
+
+    settings = Settings(
+        data_sources={
+            "a": {"url": "duckdb://:memory:"},
+            "b": {"url": "duckdb://:memory:"},
+        }
+    )
+    async with Pools(settings) as pools:
+        a = await pools.get("a")
+        assert await pools.get("a") is a
+        assert pools.names == ["a", "b"]
+        with pytest.raises(ConfigError, match="did you mean 'a'"):
+            await pools.get("aa")
+    assert a.stats.size == 0
