@@ -38,6 +38,7 @@ __all__ = [
     "Connection",
     "Connector",
     "Deadline",
+    "ParamStyle",
     "Params",
     "import_driver",
     "placeholder",
@@ -265,11 +266,13 @@ class BaseConnection(ABC):
         try:
             while True:
                 try:
-                    with self.errors(sql), deadline.scope():
+                    with deadline.scope(), self.errors(sql):
                         batch = await anext(batches)
                 except StopAsyncIteration:
                     finished = True
                     break
+                except QueryTimeout:
+                    raise  # the server's own timeout, already translated
                 except TimeoutError:
                     raise self._timed_out(deadline, sql) from None
                 rows += batch.num_rows
@@ -288,8 +291,10 @@ class BaseConnection(ABC):
         deadline = self._timeout(timeout)
         started = time.perf_counter()
         try:
-            with self.errors(sql), deadline.scope():
+            with deadline.scope(), self.errors(sql):
                 count = await self._execute(sql, params)
+        except QueryTimeout:
+            raise
         except TimeoutError:
             raise self._timed_out(deadline, sql) from None
         self._log("execute", sql, started, count, True)
