@@ -1,8 +1,7 @@
 """Run blocking driver calls in worker threads without blocking the event loop.
 
-Cancelling the awaiting task interrupts the call (``interrupt`` runs on the event
-loop thread) and then waits, shielded, for the thread to return, so the driver
-connection is never used by two threads at once.
+Cancelling the awaiting task interrupts the call and then waits, shielded, for the
+thread to return, so the driver connection is never used by two threads at once.
 """
 
 from __future__ import annotations
@@ -24,8 +23,13 @@ async def run_interruptible(
     *,
     interrupt: Callable[[], object] | None = None,
     limiter: anyio.CapacityLimiter | None = None,
+    repeat_every: float = 0.005,
 ) -> T:
-    """Call ``func()`` in a worker thread; on cancellation call ``interrupt()``."""
+    """Call ``func()`` in a worker thread; on cancellation interrupt it.
+
+    ``interrupt()`` runs on the event loop, every ``repeat_every`` seconds until
+    ``func`` returns; it must be harmless when nothing is running.
+    """
     done = threading.Event()
 
     def call() -> T:
@@ -39,13 +43,13 @@ async def run_interruptible(
             call, abandon_on_cancel=True, limiter=limiter
         )
     except anyio.get_cancelled_exc_class():
-        if not done.is_set():
-            if interrupt is not None:
-                interrupt()
-            with anyio.CancelScope(shield=True):
-                # Poll rather than take another worker thread (the thread pool
-                # may be full of exactly such calls) or signal from a thread
-                # whose call was abandoned.
-                while not done.wait(0):  # noqa: ASYNC110 - see above
-                    await anyio.sleep(0.005)
+        with anyio.CancelScope(shield=True):
+            # An interrupt that lands before the driver starts the statement
+            # (or between two of its steps) is lost, so repeat it until the call
+            # returns. Poll rather than take another worker thread: the thread
+            # pool may be full of exactly such calls.
+            while not done.is_set():
+                if interrupt is not None:
+                    interrupt()
+                await anyio.sleep(repeat_every)
         raise
