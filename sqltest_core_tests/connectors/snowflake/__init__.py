@@ -1,0 +1,1 @@
+"""Snowflake connector tests: the real driver over HTTP against a local emulator."""
