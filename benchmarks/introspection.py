@@ -19,15 +19,20 @@ TABLES, COLUMNS = 1000, 20
 
 def ensure_schema() -> None:
     have = psql(
-        f"select count(*) from information_schema.tables where table_schema = '{SCHEMA}'"
+        f"select count(*) from information_schema.columns where table_schema = '{SCHEMA}'"
     )
-    if have.strip() == str(TABLES):
+    if have.strip() == str(TABLES * COLUMNS):
         return
-    cols = ", ".join(f"c{j} {'int' if j % 2 else 'text'}" for j in range(1, COLUMNS))
+    # id, parent_id and 18 more: 20 columns; each table refers to the one before.
+    cols = ", ".join(
+        f"c{j} {'int' if j % 2 else 'text'}" for j in range(1, COLUMNS - 1)
+    )
     ddl = [f"drop schema if exists {SCHEMA} cascade", f"create schema {SCHEMA}"]
     for i in range(TABLES):
-        ref = f", parent_id int references {SCHEMA}.t{i - 1} (id)" if i else ""
-        ddl.append(f"create table {SCHEMA}.t{i} (id int primary key{ref}, {cols})")
+        ref = f" references {SCHEMA}.t{i - 1} (id)" if i else ""
+        ddl.append(
+            f"create table {SCHEMA}.t{i} (id int primary key, parent_id int{ref}, {cols})"
+        )
     psql(";\n".join(ddl))
 
 

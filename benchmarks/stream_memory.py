@@ -16,7 +16,7 @@ from _common import PG_URL, run_python
 CHILD = """
 import json, resource, sys, anyio, sqltest_core as st
 rows_wanted = int(sys.argv[1])
-sql = ("select i::int as id, (i * 7919)::bigint as big, (i % 100000) / 100.0::numeric(12,2)"
+sql = ("select i::int as id, i::bigint * 7919 as big, (i % 100000) / 100.0::numeric(12,2)"
        " as amount, 'name ' || i as label, timestamptz '2026-01-01' + i * interval '1 second'"
        " as at, i % 3 = 0 as flag from generate_series(1, $1) as g(i)")
 async def main():

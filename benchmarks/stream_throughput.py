@@ -60,7 +60,7 @@ def connectorx(url: str) -> None:
     assert table.num_rows == ROWS_1M
 
 
-def psql_copy() -> None:
+def psql_copy(fmt: str = "binary") -> None:
     subprocess.run(
         [
             "psql",
@@ -71,7 +71,7 @@ def psql_copy() -> None:
             "-d",
             "test",
             "-qc",
-            f"copy ({QUERY}) to stdout (format binary)",
+            f"copy ({QUERY}) to stdout (format {fmt})",
         ],
         stdout=subprocess.DEVNULL,
         check=True,
@@ -98,6 +98,7 @@ def main() -> None:
     pg["adbc"] = best_of(args.runs, adbc_pg)
     pg["connectorx"] = best_of(args.runs, lambda: connectorx(PG_URL))
     pg["psql COPY binary > /dev/null"] = best_of(args.runs, psql_copy)
+    pg["psql COPY text > /dev/null"] = best_of(args.runs, lambda: psql_copy("text"))
     my = results["mariadb"]
     my["sqltest_core (asyncmy)"] = best_of(
         args.runs,
