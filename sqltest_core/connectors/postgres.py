@@ -39,6 +39,7 @@ from sqltest_core.errors import (
     ConnectError,
     ConnectorError,
     QueryError,
+    QueryTimeout,
 )
 
 if TYPE_CHECKING:
@@ -968,6 +969,9 @@ class PostgresConnection(BaseConnection):
             )
             if state.startswith("08") or state in _TRANSIENT_CONNECT:
                 return ConnectError(f"connection lost: {text}", sql=sql, transient=True)
+            if state == "57014" and "statement timeout" in exc.message:
+                # The server's own statement_timeout (a server_settings option).
+                return QueryTimeout(text, sql=sql)
             return QueryError(text, sql=sql, transient=state in _TRANSIENT_QUERY)
         if isinstance(exc, OSError):
             return ConnectError(f"connection lost: {exc}", sql=sql, transient=True)

@@ -654,3 +654,19 @@ async def test_copy_buffer_stays_bounded_with_a_slow_consumer(
         await asyncio.sleep(0.01)
     assert rows == 200_000
     assert 0 < peak <= limit + 512 * 1024  # the limit plus one socket read
+
+
+async def test_server_statement_timeout_is_a_query_timeout() -> None:
+    from sqltest_core import QueryTimeout, open_pool
+    from sqltest_core_tests.connectors.postgres import harness
+
+    async with (
+        harness.scratch(
+            options={"server_settings": {"statement_timeout": "200"}}
+        ) as source,
+        open_pool(source) as pool,
+    ):
+        with pytest.raises(QueryTimeout, match="statement timeout") as info:
+            await pool.scalar("select pg_sleep(5)")
+        assert info.value.source == source.name
+        assert await pool.scalar("select 1") == 1
