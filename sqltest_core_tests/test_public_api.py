@@ -15,6 +15,7 @@ PACKAGES = [
     "sqltest_core.resilience",
     "sqltest_core.cache",
     "sqltest_core.errors",
+    "sqltest_core.results",
 ]
 
 
