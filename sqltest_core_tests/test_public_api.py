@@ -16,6 +16,8 @@ PACKAGES = [
     "sqltest_core.cache",
     "sqltest_core.errors",
     "sqltest_core.results",
+    "sqltest_core.rules",
+    "sqltest_core.scheduler",
 ]
 
 
