@@ -8,6 +8,12 @@ rules on a table share one query::
            SUM(CASE WHEN <filter> AND <failing> THEN 1 ELSE 0 END) AS r0, ...
     FROM <table>
 
+Aggregate rules (``mean``, ``sum``, ``min``, ``max``, ``stddev``,
+``distinct_count``, ``null_ratio``) and ``freshness`` add their aggregates to the
+same query, filtered as ``AGG(CASE WHEN <filter> THEN col END)``. ``unique`` and
+``referential_integrity`` need a grouped or joined query of their own
+(:func:`standalone_queries`), which runs beside the scan.
+
 User values only ever enter as sqlglot literals and names as quoted
 identifiers, so neither can change the statement's shape.
 """
@@ -21,13 +27,25 @@ from sqlglot import exp
 from sqltest_core.rules import _dialects as d
 from sqltest_core.rules._models import (
     AcceptedValues,
+    AggregateRule,
     BaseRule,
+    DistinctCount,
     Expression,
+    Format,
+    Freshness,
     Length,
+    Mean,
+    Minimum,
+    NoFutureTimestamps,
     NotNull,
+    NullRatio,
     Range,
+    ReferentialIntegrity,
     Regex,
     RowCount,
+    StdDev,
+    Sum,
+    Unique,
 )
 
 __all__ = [
@@ -35,8 +53,10 @@ __all__ = [
     "ScanPlan",
     "compile_rule",
     "count_query",
+    "is_standalone",
     "sample_queries",
     "scan_plan",
+    "standalone_queries",
 ]
 
 
@@ -47,7 +67,9 @@ class Compiled:
     rule: BaseRule
     filter: exp.Expr | None
     failing: exp.Expr | None
-    """None for table rules (``row_count``), which only need the count."""
+    """None for rules without failing rows (``row_count``, aggregates, ...)."""
+    aggregates: tuple[exp.Expr, ...] = ()
+    """Aggregates the rule adds to the scan (already filtered)."""
 
     def failing_rows(self) -> exp.Expr:
         """Rows the rule counts as failures: ``filter AND failing``."""
@@ -66,18 +88,62 @@ def compile_rule(rule: BaseRule, dialect: str) -> Compiled:
     """
     d.table(rule.table, dialect)  # validate the name early
     where = d.parse_condition(rule.where, dialect) if rule.where else None
+    if isinstance(rule, ReferentialIntegrity):
+        d.table(rule.parent, dialect)
+    if isinstance(rule, AggregateRule | Freshness):
+        return Compiled(rule, where, None, _aggregates(rule, where, dialect))
     return Compiled(rule, where, _failing(rule, dialect))
 
 
+def is_standalone(rule: BaseRule) -> bool:
+    """Whether ``rule`` runs its own query instead of joining the fused scan."""
+    return isinstance(rule, Unique | ReferentialIntegrity)
+
+
+def _aggregates(
+    rule: AggregateRule | Freshness, where: exp.Expr | None, dialect: str
+) -> tuple[exp.Expr, ...]:
+    col = d.column(rule.column, dialect)
+    if isinstance(rule, NullRatio):
+        null = exp.Is(this=col, expression=exp.Null())
+        return (
+            _count_if(null if where is None else exp.and_(exp.Paren(this=where), null)),
+        )
+    value: exp.Expr = col
+    if where is not None:
+        value = exp.Case(ifs=[exp.If(this=where, true=col)])
+    if isinstance(rule, StdDev):
+        return tuple(d.stddev_parts(value, dialect))
+    if isinstance(rule, Mean):
+        # Not AVG: MySQL rounds an integer average to 4 decimals.
+        return exp.Sum(this=value), exp.Count(this=value.copy())
+    if isinstance(rule, DistinctCount):
+        return (exp.Count(this=exp.Distinct(expressions=[value])),)
+    agg: type[exp.AggFunc] = exp.Max  # max and freshness
+    if isinstance(rule, Sum):
+        agg = exp.Sum
+    elif isinstance(rule, Minimum):
+        agg = exp.Min
+    return (agg(this=value),)
+
+
 def _failing(rule: BaseRule, dialect: str) -> exp.Expr | None:
-    if isinstance(rule, RowCount):
+    if isinstance(rule, RowCount | Unique | ReferentialIntegrity):
         return None
     if isinstance(rule, Expression):
         return exp.Not(this=exp.Paren(this=d.parse_condition(rule.expression, dialect)))
-    assert isinstance(rule, NotNull | AcceptedValues | Range | Length | Regex)
+    assert isinstance(
+        rule,
+        NotNull | AcceptedValues | Range | Length | Regex | Format | NoFutureTimestamps,
+    )
     col = d.column(rule.column, dialect)
     if isinstance(rule, NotNull):
         return exp.Is(this=col, expression=exp.Null())
+    if isinstance(rule, NoFutureTimestamps):
+        return d.is_future(col, dialect)
+    if isinstance(rule, Format):
+        pattern = d.FORMATS[rule.format]
+        return exp.Not(this=exp.Paren(this=d.regex_search(col, pattern, dialect)))
     if isinstance(rule, AcceptedValues):
         values = [exp.convert(v) for v in rule.values]
         return exp.Not(this=exp.Paren(this=exp.In(this=col, expressions=values)))
@@ -118,6 +184,8 @@ class ScanPlan:
     """Per rule: column holding its rows scanned (0 = all rows)."""
     failing_at: tuple[int | None, ...]
     """Per rule: column holding its failing count (None for table rules)."""
+    values_at: tuple[tuple[int, ...], ...]
+    """Per rule: columns holding its aggregates (empty for row-level rules)."""
 
 
 def scan_plan(table: str, rules: list[Compiled], dialect: str) -> ScanPlan:
@@ -135,14 +203,25 @@ def scan_plan(table: str, rules: list[Compiled], dialect: str) -> ScanPlan:
             columns.append(exp.alias_(_count_if(c.filter), f"f{len(filters) - 1}"))
         scanned_at.append(filters[key])
     failing_at: list[int | None] = []
+    values_at: list[tuple[int, ...]] = []
     for i, c in enumerate(rules):
+        start = len(columns)
+        columns.extend(
+            exp.alias_(agg.copy(), f"v{i}_{j}") for j, agg in enumerate(c.aggregates)
+        )
+        values_at.append(tuple(range(start, len(columns))))
         if c.failing is None:
             failing_at.append(None)
             continue
         failing_at.append(len(columns))
         columns.append(exp.alias_(_count_if(c.failing_rows()), f"r{i}"))
     query = exp.select(*columns).from_(d.table(table, dialect))
-    return ScanPlan(d.render(query, dialect), tuple(scanned_at), tuple(failing_at))
+    return ScanPlan(
+        d.render(query, dialect),
+        tuple(scanned_at),
+        tuple(failing_at),
+        tuple(values_at),
+    )
 
 
 def count_query(table: str, dialect: str) -> str:
@@ -175,3 +254,163 @@ def sample_queries(
         )
         bad = d.render(query, dialect)
     return samples, bad
+
+
+def _not_null(columns: list[exp.Expr]) -> exp.Expr:
+    return exp.and_(
+        *(exp.Not(this=exp.Is(this=c.copy(), expression=exp.Null())) for c in columns)
+    )
+
+
+def _equal(left: list[exp.Expr], right: list[exp.Expr]) -> exp.Expr:
+    return exp.and_(
+        *(
+            exp.EQ(this=a.copy(), expression=b.copy())
+            for a, b in zip(left, right, strict=True)
+        )
+    )
+
+
+def _aliased(name: str, alias: str, dialect: str) -> exp.Table:
+    source = d.table(name, dialect)
+    source.set("alias", exp.TableAlias(this=d.identifier(alias, dialect)))
+    return source
+
+
+def _qualified(
+    names: tuple[str, ...] | list[str], alias: str, dialect: str
+) -> list[exp.Expr]:
+    return [
+        exp.Column(this=d.identifier(n, dialect), table=d.identifier(alias, dialect))
+        for n in names
+    ]
+
+
+def _where(query: exp.Select, *conditions: exp.Expr | None) -> exp.Select:
+    present = [exp.Paren(this=c.copy()) for c in conditions if c is not None]
+    return query.where(exp.and_(*present)) if present else query
+
+
+def standalone_queries(
+    c: Compiled, dialect: str, *, sample_size: int
+) -> tuple[str, str | None]:
+    """A ``unique`` or ``referential_integrity`` rule's count and sample queries.
+
+    The count query returns one row: rows scanned, failing rows and, for
+    ``unique``, the number of duplicated keys.
+    """
+    rule = c.rule
+    if isinstance(rule, Unique):
+        return _unique_queries(rule, c.filter, dialect, sample_size)
+    assert isinstance(rule, ReferentialIntegrity)
+    return _orphan_queries(rule, c, dialect, sample_size)
+
+
+def _unique_queries(
+    rule: Unique, where: exp.Expr | None, dialect: str, sample_size: int
+) -> tuple[str, str | None]:
+    cols: list[exp.Expr] = [d.column(n, dialect) for n in rule.columns]
+    keys = [f"sqltest_k{i}" for i in range(len(cols))]
+    key_cols: list[exp.Expr] = [d.column(k, dialect) for k in keys]
+    size = d.column("sqltest_n", dialect)
+    groups = _where(
+        exp.select(
+            *(
+                exp.alias_(c.copy(), d.identifier(k, dialect))
+                for c, k in zip(cols, keys, strict=True)
+            ),
+            exp.alias_(exp.Count(this=exp.Star()), d.identifier("sqltest_n", dialect)),
+        ).from_(d.table(rule.table, dialect)),
+        where,
+    ).group_by(*(c.copy() for c in cols))
+    duplicated = exp.and_(
+        exp.GT(this=size.copy(), expression=exp.Literal.number(1)), _not_null(key_cols)
+    )
+    rows = exp.Case(ifs=[exp.If(this=duplicated.copy(), true=size.copy())])
+    count = exp.select(
+        exp.alias_(exp.Sum(this=size.copy()), "rows_scanned"),
+        exp.alias_(exp.Sum(this=rows.else_(exp.Literal.number(0))), "failing"),
+        exp.alias_(_count_if(duplicated), "duplicated_values"),
+    ).from_(groups.subquery(d.identifier("sqltest_g", dialect)))
+    samples = None
+    if sample_size > 0:
+        dup_keys = (
+            _where(
+                exp.select(
+                    *(
+                        exp.alias_(c.copy(), d.identifier(k, dialect))
+                        for c, k in zip(cols, keys, strict=True)
+                    )
+                ).from_(d.table(rule.table, dialect)),
+                where,
+                _not_null(cols),
+            )
+            .group_by(*(c.copy() for c in cols))
+            .having(
+                exp.GT(
+                    this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)
+                )
+            )
+        )
+        outer = _qualified(rule.columns, "sqltest_s", dialect)
+        query = _where(
+            exp.select(
+                exp.Column(this=exp.Star(), table=d.identifier("sqltest_s", dialect))
+            )
+            .from_(_aliased(rule.table, "sqltest_s", dialect))
+            .join(
+                dup_keys.subquery(d.identifier("sqltest_d", dialect)),
+                on=_equal(outer, _qualified(keys, "sqltest_d", dialect)),
+            ),
+            where,
+        )
+        query = query.order_by(*(c.copy() for c in outer)).limit(sample_size)
+        samples = d.render(query, dialect)
+    return d.render(count, dialect), samples
+
+
+def _orphan_queries(
+    rule: ReferentialIntegrity, c: Compiled, dialect: str, sample_size: int
+) -> tuple[str, str | None]:
+    keys = [f"sqltest_k{i}" for i in range(len(rule.columns))]
+    parent = (
+        exp.select(
+            *(
+                exp.alias_(d.column(p, dialect), d.identifier(k, dialect))
+                for p, k in zip(rule.parent_columns, keys, strict=True)
+            )
+        )
+        .distinct()
+        .from_(d.table(rule.parent, dialect))
+    )
+    child = _qualified(rule.columns, "sqltest_c", dialect)
+    matched = _qualified(keys, "sqltest_p", dialect)
+    # No parent row matched: its (never NULL when matched) first key is NULL.
+    orphan: exp.Expr = exp.Is(this=matched[0].copy(), expression=exp.Null())
+    if not rule.nulls_are_orphans:
+        orphan = exp.and_(orphan, _not_null(child))
+
+    def joined(*columns: exp.Expr) -> exp.Select:
+        return (
+            exp.select(*columns)
+            .from_(_aliased(rule.table, "sqltest_c", dialect))
+            .join(
+                parent.subquery(d.identifier("sqltest_p", dialect)),
+                on=_equal(child, matched),
+                join_type="left",
+            )
+        )
+
+    count = _where(
+        joined(
+            exp.alias_(exp.Count(this=exp.Star()), "rows_scanned"),
+            exp.alias_(_count_if(orphan), "failing"),
+        ),
+        c.filter,
+    )
+    samples = None
+    if sample_size > 0:
+        star = exp.Column(this=exp.Star(), table=d.identifier("sqltest_c", dialect))
+        query = _where(joined(star), c.filter, orphan).limit(sample_size)
+        samples = d.render(query, dialect)
+    return d.render(count, dialect), samples

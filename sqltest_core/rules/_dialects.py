@@ -9,6 +9,21 @@ our SQLite connector registers); two regex renderings need fixing:
 - Snowflake's ``REGEXP_LIKE`` matches the whole value, unlike every other engine:
   ``REGEXP_COUNT(...) > 0`` searches like the rest.
 
+Aggregates and time:
+
+- ``STDDEV`` is the population deviation on MySQL, the sample one elsewhere, so
+  ``STDDEV_SAMP`` is named explicitly (over a ``DOUBLE`` on MySQL, which rounds
+  the deviation of integers to 4 decimals); SQLite has neither: the scan returns
+  ``COUNT``, ``SUM`` and the sum of squares, and Python finishes the sum.
+- "Now" is ``CURRENT_TIMESTAMP`` except on SQLite, where it is UTC text with a
+  space separator that compares badly with ISO text: both sides go through
+  ``julianday()`` there (a value SQLite cannot read as a time is NULL: it passes).
+
+Format patterns (:data:`FORMATS`) keep to what RE2, POSIX, PCRE and Python's
+``re`` share: bracket classes only (no ``\\d``, ``\\w``, lookarounds or
+backslashes, whose reading in a literal depends on server settings such as
+MySQL's ``NO_BACKSLASH_ESCAPES``).
+
 SQLite names are quoted with backticks: a double-quoted name that matches no
 column silently becomes a string literal there, so a misspelt column would pass
 every rule instead of erroring.
@@ -16,7 +31,9 @@ every rule instead of erroring.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -24,7 +41,26 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
 
-__all__ = ["column", "parse_condition", "regex_search", "render", "table"]
+__all__ = [
+    "FORMATS",
+    "column",
+    "finish_stddev",
+    "is_future",
+    "parse_condition",
+    "regex_search",
+    "render",
+    "stddev_parts",
+    "table",
+]
+
+_HEX = "[0-9A-Fa-f]"
+FORMATS: dict[str, str] = {
+    "email": "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$",
+    "uuid": f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$",
+    "iso_date": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    "url": "^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][^ ]*)?$",
+}
+"""Patterns of the ``format`` rule, portable across the five regex engines."""
 
 _PLAIN_LOWER = re.compile(r"[a-z_][a-z0-9_$]*")
 
@@ -85,6 +121,41 @@ def regex_search(value: exp.Expr, pattern: str, dialect: str) -> exp.Expr:
         call = exp.Anonymous(this=name, expressions=[value, literal])
         return exp.GT(this=call, expression=exp.Literal.number(0))
     return exp.RegexpLike(this=value, expression=literal)
+
+
+def stddev_parts(value: exp.Expr, dialect: str) -> list[exp.Expr]:
+    """Aggregates from which :func:`finish_stddev` gets the sample deviation."""
+    if dialect == "sqlite":
+        as_real = exp.Mul(this=value.copy(), expression=exp.Literal.number("1.0"))
+        square = exp.Mul(this=as_real, expression=value.copy())
+        return [
+            exp.Count(this=value.copy()),
+            exp.Sum(this=as_real.copy()),
+            exp.Sum(this=square),
+        ]
+    if dialect == "mysql":
+        value = exp.Cast(this=value, to=exp.DataType.build("DOUBLE"))
+    return [exp.Anonymous(this="STDDEV_SAMP", expressions=[value])]
+
+
+def finish_stddev(parts: Sequence[object]) -> float | None:
+    """The deviation from :func:`stddev_parts`' results (computed on SQLite)."""
+    if len(parts) == 1:
+        return None if parts[0] is None else float(parts[0])  # type: ignore[arg-type]
+    count, total, squares = (float(p or 0) for p in parts)  # type: ignore[arg-type]
+    if count < 2:
+        return None
+    variance = (squares - total * total / count) / (count - 1)
+    return math.sqrt(max(variance, 0.0))  # rounding can dip below 0
+
+
+def is_future(value: exp.Expr, dialect: str) -> exp.Expr:
+    """True when the time ``value`` lies after the engine's current time."""
+    if dialect == "sqlite":
+        julian = exp.Anonymous(this="JULIANDAY", expressions=[value])
+        now = exp.Anonymous(this="JULIANDAY", expressions=[exp.Literal.string("now")])
+        return exp.GT(this=julian, expression=now)
+    return exp.GT(this=value, expression=exp.CurrentTimestamp())
 
 
 def render(tree: exp.Expr, dialect: str) -> str:

@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sqltest_core.results import Severity
 
 __all__ = [
     "AcceptedValues",
+    "AggregateRule",
     "BaseRule",
+    "DistinctCount",
     "Expression",
+    "Format",
+    "Freshness",
     "Length",
+    "Maximum",
+    "Mean",
+    "Minimum",
+    "NoFutureTimestamps",
     "NotNull",
+    "NullRatio",
     "Range",
+    "ReferentialIntegrity",
     "Regex",
     "RowCount",
     "Rule",
+    "StdDev",
+    "Sum",
     "Threshold",
+    "Unique",
 ]
 
 Scalar = bool | int | float | str
@@ -197,8 +211,197 @@ class RowCount(BaseRule):
         return self
 
 
+class NoFutureTimestamps(_ColumnRule):
+    """``column`` must not lie after the database's current time.
+
+    Failing rows are the non-NULL rows with ``column > CURRENT_TIMESTAMP`` (as
+    the engine sees it; see the docs for time zones); NULLs pass.
+    """
+
+    kind: Literal["no_future_timestamps"] = "no_future_timestamps"
+
+
+class Format(_ColumnRule):
+    """``column`` must be a well-formed ``email``, ``uuid``, ``iso_date`` or ``url``.
+
+    A ``regex`` rule with a built-in, portable pattern (a syntax check only:
+    ``2024-02-31`` is a well-formed ISO date). Failing rows are the non-NULL
+    rows that do not match; NULLs pass.
+    """
+
+    kind: Literal["format"] = "format"
+    format: Literal["email", "uuid", "iso_date", "url"]
+
+
+def _key(columns: tuple[str, ...]) -> tuple[str, ...]:
+    if not all(columns):
+        raise ValueError("column names must not be empty")
+    if len(set(columns)) != len(columns):
+        raise ValueError("a column is listed twice")
+    return columns
+
+
+class Unique(BaseRule):
+    """The values of ``columns`` (one or several) must not repeat.
+
+    ``failing_count`` is the number of rows involved in duplicates (a value
+    held by 3 rows counts 3) and ``details["duplicated_values"]`` the number of
+    distinct duplicated keys. A key with a NULL in any column is never a
+    duplicate, as with a SQL ``UNIQUE`` constraint. Runs as its own grouped
+    query, beside the table's fused scan.
+    """
+
+    kind: Literal["unique"] = "unique"
+    columns: tuple[str, ...] = Field(min_length=1)
+
+    _check_columns = field_validator("columns")(_key)
+
+
+class ReferentialIntegrity(BaseRule):
+    """Each key in ``columns`` of ``table`` must be in ``parent_columns`` of ``parent``.
+
+    ``failing_count`` is the number of orphan rows of ``table``. A row with a
+    NULL in any key column is not an orphan (as with a SQL foreign key) unless
+    ``nulls_are_orphans`` is true. Runs as its own query (a left join).
+    """
+
+    kind: Literal["referential_integrity"] = "referential_integrity"
+    columns: tuple[str, ...] = Field(min_length=1)
+    parent: str = Field(min_length=1)
+    parent_columns: tuple[str, ...] = Field(min_length=1)
+    nulls_are_orphans: bool = False
+
+    _check_columns = field_validator("columns", "parent_columns")(_key)
+
+    @model_validator(mode="after")
+    def _same_width(self) -> ReferentialIntegrity:
+        if len(self.columns) != len(self.parent_columns):
+            raise ValueError("'columns' and 'parent_columns' differ in length")
+        return self
+
+
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)\s*")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class Freshness(_ColumnRule):
+    """The newest ``column`` value must be at most ``max_age`` old.
+
+    ``max_age`` is seconds, or a string such as ``90s``, ``30m``, ``24h``,
+    ``7d``, ``2w`` (stored as seconds). ``failing_count`` is 1 when the newest
+    value is too old or there is none, else 0; ``details["newest"]`` holds it
+    (ISO 8601 text) and ``details["age_seconds"]`` its age by the evaluating
+    machine's clock (naive timestamps are taken as UTC). A newest value in the
+    future counts as fresh: add ``no_future_timestamps`` to catch it.
+
+    >>> Freshness(id="f", table="t", column="at", max_age="1.5h").max_age
+    5400.0
+    """
+
+    kind: Literal["freshness"] = "freshness"
+    max_age: float = Field(gt=0)
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _parse_age(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = _DURATION.fullmatch(value)
+        if match is None:
+            raise ValueError(f"bad duration {value!r}: expected e.g. 90s, 30m, 24h, 7d")
+        return float(match[1]) * _UNIT[match[2]]
+
+
+class AggregateRule(_ColumnRule):
+    """An aggregate of ``column`` that must lie within ``min``..``max`` (inclusive).
+
+    ``failing_count`` is 1 when the measured value lies outside the bounds, or
+    is NULL (no non-NULL values to aggregate), else 0;
+    ``details["value"]`` holds it. Fused into the table's single scan.
+    """
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> AggregateRule:
+        if self.min is None and self.max is None:
+            raise ValueError(f"a {self.kind} rule needs 'min', 'max' or both")
+        return self
+
+
+class Mean(AggregateRule):
+    """The mean (``AVG``) of the non-NULL values of ``column``, as a float."""
+
+    kind: Literal["mean"] = "mean"
+
+
+class Sum(AggregateRule):
+    """The sum of ``column`` (an int for integer columns)."""
+
+    kind: Literal["sum"] = "sum"
+
+
+class StdDev(AggregateRule):
+    """The sample standard deviation of ``column`` (NULL for fewer than 2 values)."""
+
+    kind: Literal["stddev"] = "stddev"
+
+
+class DistinctCount(AggregateRule):
+    """The number of distinct non-NULL values of ``column``."""
+
+    kind: Literal["distinct_count"] = "distinct_count"
+
+
+class NullRatio(AggregateRule):
+    """The fraction (0..1) of the rows scanned where ``column`` is NULL."""
+
+    kind: Literal["null_ratio"] = "null_ratio"
+
+
+class Minimum(AggregateRule):
+    """The smallest value of ``column``; bounds may also be dates or strings.
+
+    Dates and times are reported as ISO 8601 text.
+    """
+
+    kind: Literal["min"] = "min"
+    min: Bound | None = None  # type: ignore[assignment]
+    max: Bound | None = None  # type: ignore[assignment]
+
+
+class Maximum(AggregateRule):
+    """The largest value of ``column``; bounds may also be dates or strings.
+
+    Dates and times are reported as ISO 8601 text.
+    """
+
+    kind: Literal["max"] = "max"
+    min: Bound | None = None  # type: ignore[assignment]
+    max: Bound | None = None  # type: ignore[assignment]
+
+
 Rule = Annotated[
-    NotNull | AcceptedValues | Range | Length | Regex | Expression | RowCount,
+    NotNull
+    | AcceptedValues
+    | Range
+    | Length
+    | Regex
+    | Expression
+    | RowCount
+    | NoFutureTimestamps
+    | Format
+    | Unique
+    | ReferentialIntegrity
+    | Freshness
+    | Mean
+    | Sum
+    | Minimum
+    | Maximum
+    | StdDev
+    | DistinctCount
+    | NullRatio,
     Field(discriminator="kind"),
 ]
 """Any rule, told apart by its ``kind``."""
@@ -211,4 +414,16 @@ KINDS: dict[str, type[BaseRule]] = {
     "regex": Regex,
     "expression": Expression,
     "row_count": RowCount,
+    "no_future_timestamps": NoFutureTimestamps,
+    "format": Format,
+    "unique": Unique,
+    "referential_integrity": ReferentialIntegrity,
+    "freshness": Freshness,
+    "mean": Mean,
+    "sum": Sum,
+    "min": Minimum,
+    "max": Maximum,
+    "stddev": StdDev,
+    "distinct_count": DistinctCount,
+    "null_ratio": NullRatio,
 }

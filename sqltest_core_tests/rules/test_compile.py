@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlglot
 from sqlglot import exp
 
 from sqltest_core.rules import (
     AcceptedValues,
+    BaseRule,
+    DistinctCount,
     Expression,
+    Format,
+    Freshness,
     Length,
+    Mean,
+    Minimum,
+    NoFutureTimestamps,
     NotNull,
+    NullRatio,
     Range,
+    ReferentialIntegrity,
     Regex,
     RowCount,
+    StdDev,
+    Unique,
 )
-from sqltest_core.rules._compile import compile_rule, sample_queries, scan_plan
+from sqltest_core.rules import _dialects as d
+from sqltest_core.rules._compile import (
+    compile_rule,
+    is_standalone,
+    sample_queries,
+    scan_plan,
+    standalone_queries,
+)
 from sqltest_core.rules._dialects import SqltestSQLite
 
 HOSTILE = 'a"; drop table x; --'
@@ -128,3 +148,117 @@ def test_statements_and_fragments_are_rejected_as_filters(where: str) -> None:
 def test_bad_table_names_are_rejected(table: str) -> None:
     with pytest.raises(ValueError):
         compile_rule(RowCount.model_construct(id="c", table=table, min=1), "duckdb")
+
+
+NEW_RULES = [
+    NoFutureTimestamps(id="f", table="sales.orders", column="at"),
+    Format(id="m", table="sales.orders", column=HOSTILE, format="email"),
+    Mean(id="mean", table="sales.orders", column="amount", min=0, where="id > 1"),
+    StdDev(id="sd", table="sales.orders", column="amount", max=5),
+    DistinctCount(id="dc", table="sales.orders", column=HOSTILE, min=1),
+    NullRatio(id="nr", table="sales.orders", column="amount", max=0.1),
+    Minimum(id="lo", table="sales.orders", column="day", min=dt.date(2024, 1, 1)),
+    Freshness(id="fr", table="sales.orders", column="at", max_age="24h"),
+]
+STANDALONE = [
+    Unique(id="u", table="sales.orders", columns=(HOSTILE, "b"), where="id > 1"),
+    ReferentialIntegrity(
+        id="ri",
+        table="sales.orders",
+        columns=(HOSTILE,),
+        parent="sales.customers",
+        parent_columns=("id",),
+        where="id > 1",
+    ),
+]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_new_kinds_fuse_into_the_one_select(dialect: str) -> None:
+    compiled = [compile_rule(r, dialect) for r in RULES + NEW_RULES]
+    plan = scan_plan("sales.orders", compiled, dialect)
+    (tree,) = sqlglot.parse(plan.sql, read=_read(dialect))
+    assert isinstance(tree, exp.Select)
+    assert not any(isinstance(node, exp.Drop | exp.Command) for node in tree.walk())
+    stddev_width = 3 if dialect == "sqlite" else 1
+    assert [len(v) for v in plan.values_at][len(RULES) :] == [
+        0,
+        0,
+        2,
+        stddev_width,
+        1,
+        1,
+        1,
+        1,
+    ]
+    # rows_scanned, two filter counts, six row-level counts, then these two
+    assert plan.failing_at[len(RULES) : len(RULES) + 2] == (9, 10)
+    assert all(plan.failing_at[i] is None for i in range(len(RULES) + 2, len(compiled)))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("rule", STANDALONE, ids=lambda r: r.kind)
+def test_standalone_queries_parse_back(dialect: str, rule: BaseRule) -> None:
+    compiled = compile_rule(rule, dialect)
+    assert is_standalone(rule)
+    count, samples = standalone_queries(compiled, dialect, sample_size=5)
+    for sql in (count, samples):
+        assert sql is not None
+        (tree,) = sqlglot.parse(sql, read=_read(dialect))
+        assert isinstance(tree, exp.Select)
+        assert HOSTILE in {c.name for c in tree.find_all(exp.Column)}
+        assert not any(isinstance(n, exp.Drop | exp.Command) for n in tree.walk())
+    assert standalone_queries(compiled, dialect, sample_size=0)[1] is None
+
+
+def test_snowflake_sql_for_new_kinds() -> None:
+    compiled = [compile_rule(r, "snowflake") for r in NEW_RULES + STANDALONE]
+    sql = scan_plan("sales.orders", compiled[: len(NEW_RULES)], "snowflake").sql
+    tree = sqlglot.parse_one(sql, read="snowflake")
+    functions = {type(f).__name__ for f in tree.find_all(exp.Func)}
+    assert {"CurrentTimestamp", "Count", "Sum", "Min", "Max"} <= functions
+    assert "STDDEV_SAMP(" in sql and "REGEXP_COUNT(" in sql
+    unique, ri = (
+        standalone_queries(c, "snowflake", sample_size=3) for c in compiled[-2:]
+    )
+    parsed = sqlglot.parse_one(unique[0], read="snowflake")
+    assert [e.alias for e in parsed.expressions] == [
+        "rows_scanned",
+        "failing",
+        "duplicated_values",
+    ]
+    group = parsed.find(exp.Group)
+    assert group is not None and len(group.expressions) == 2
+    join = sqlglot.parse_one(ri[0], read="snowflake").find(exp.Join)
+    assert join is not None and join.side == "LEFT"
+    tables = {
+        t.name
+        for t in sqlglot.parse_one(ri[1] or "", read="snowflake").find_all(exp.Table)
+    }
+    assert tables == {"ORDERS", "CUSTOMERS"}
+
+
+@pytest.mark.parametrize(
+    ("dialect", "fragment"),
+    [
+        ("duckdb", "> CURRENT_TIMESTAMP"),
+        ("postgres", "> CURRENT_TIMESTAMP"),
+        ("mysql", "> CURRENT_TIMESTAMP()"),
+        ("snowflake", "> CURRENT_TIMESTAMP()"),
+        ("sqlite", "JULIANDAY(`at`) > JULIANDAY('now')"),
+    ],
+)
+def test_future_renders_per_dialect(dialect: str, fragment: str) -> None:
+    sql = scan_plan("t", [compile_rule(NEW_RULES[0], dialect)], dialect).sql
+    assert fragment in sql
+
+
+@pytest.mark.parametrize("name", sorted(d.FORMATS))
+def test_format_patterns_are_portable(name: str) -> None:
+    pattern = d.FORMATS[name]
+    # No escapes (read per server settings), lookarounds, lazy
+    # quantifiers or class shorthands: the five regex engines agree on the rest.
+    assert not {"\\", "(?", "*?", "+?"} & {
+        pattern[i : i + n] for n in (1, 2) for i in range(len(pattern))
+    }
+    assert pattern.startswith("^") and pattern.endswith("$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,16 @@ from sqltest_core.errors import ConfigError, RuleDefinitionError
 from sqltest_core.results import Severity
 from sqltest_core.rules import (
     AcceptedValues,
+    Freshness,
     NotNull,
     Range,
+    ReferentialIntegrity,
     RowCount,
     Threshold,
+    Unique,
     load_suite,
 )
+from sqltest_core.rules._models import KINDS
 
 SUITE = """\
 rules:
@@ -209,3 +214,71 @@ def test_threshold_with_both_limits_tolerates_either() -> None:
     assert not both.exceeded(50, 10_000)  # within ratio
     assert both.exceeded(11, 100)
     assert not both.exceeded(0, 0)
+
+
+def test_the_docs_example_has_every_kind() -> None:
+    page = Path(__file__).parents[2] / "docs" / "rules.md"
+    block = page.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
+    rules = load_suite("rules.md", text=block)
+    assert {r.kind for r in rules} == set(KINDS)
+    by_id = {r.id: r for r in rules}
+    assert by_id["orders.recent"] == Freshness(
+        id="orders.recent", table="sales.orders", column="created_at", max_age=86400
+    )
+    assert by_id["orders.line_unique"] == Unique(
+        id="orders.line_unique",
+        table="sales.order_lines",
+        columns=("order_id", "line_no"),
+    )
+    ri = by_id["orders.customer_exists"]
+    assert isinstance(ri, ReferentialIntegrity)
+    assert (ri.columns, ri.parent, ri.parent_columns, ri.nulls_are_orphans) == (
+        ("customer_id",),
+        "sales.customers",
+        ("id",),
+        False,
+    )
+    assert by_id["orders.first_day"].min == dt.date(2020, 1, 1)  # type: ignore[attr-defined]
+    assert by_id["orders.amount_spread"].max == 250.5  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("90s", 90),
+        ("1.5m", 90),
+        ("24h", 86400),
+        ("2d", 172800),
+        (" 1w ", 604800),
+        (3600, 3600),
+    ],
+)
+def test_max_age_parses_to_seconds(text: str | int, seconds: int) -> None:
+    assert Freshness(id="f", table="t", column="c", max_age=text).max_age == seconds
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "message"),
+    [
+        ("freshness", "column: c\n    max_age: 1y", "bad duration '1y'"),
+        ("freshness", "column: c\n    max_age: 0", "greater than 0"),
+        ("unique", "columns: []", "at least 1 item"),
+        ("unique", "columns: [a, a]", "a column is listed twice"),
+        (
+            "referential_integrity",
+            "columns: [a, b]\n    parent: p\n    parent_columns: [id]",
+            "'columns' and 'parent_columns' differ in length",
+        ),
+        ("mean", "column: c", "a mean rule needs 'min', 'max' or both"),
+        ("null_ratio", "column: c\n    min: low", "valid number"),
+        (
+            "format",
+            "column: c\n    format: phone",
+            "'email', 'uuid', 'iso_date' or 'url'",
+        ),
+    ],
+)
+def test_new_kinds_reject_bad_fields(kind: str, fields: str, message: str) -> None:
+    err = _error(f"rules:\n  - id: x\n    kind: {kind}\n    table: t\n    {fields}\n")
+    assert message in str(err) and "rule 'x'" in str(err)
