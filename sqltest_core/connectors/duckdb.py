@@ -146,22 +146,33 @@ class DuckDBConnection(BaseConnection):
     ) -> AsyncIterator[pa.RecordBatch]:
         import pyarrow as pa
 
-        def start() -> pa.RecordBatchReader:
+        def start() -> tuple[
+            pa.RecordBatchReader, pa.RecordBatch | None, pa.RecordBatch | None
+        ]:
+            # Run the statement and read up to two batches in one thread hop:
+            # most results (every aggregate) fit in one batch, and seeing the end
+            # now spares a second hop just to learn there is nothing more.
             relation = self._raw.sql(sql, params=list(params) or None)
             if relation is None:  # a statement that returns nothing
-                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
-            return relation.to_arrow_reader(batch_size)
+                return pa.RecordBatchReader.from_batches(pa.schema([]), []), None, None
+            reader = relation.to_arrow_reader(batch_size)
+            try:
+                first = _next_batch(reader)
+                return reader, first, None if first is None else _next_batch(reader)
+            except BaseException:
+                reader.close()
+                raise
 
-        reader = await self._call(start)
+        reader, first, following = await self._call(start)
         try:
-            first = await self._call(_next_batch, reader)
             yield (
                 first
                 if first is not None
                 else pa.RecordBatch.from_pylist([], schema=reader.schema)
             )
-            while (batch := await self._call(_next_batch, reader)) is not None:
-                yield batch
+            while following is not None:
+                yield following
+                following = await self._call(_next_batch, reader)
         finally:
             reader.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sqltest_core.results import RuleResult
     from sqltest_core.scheduler._events import Event
 
-__all__ = ["RunContext", "Task", "plan"]
+__all__ = ["BatchTask", "RunContext", "Task", "plan"]
 
 
 async def _ignore(_event: Event) -> None:
@@ -61,6 +61,27 @@ class Task(Protocol):
 
     async def run(self, ctx: RunContext) -> RuleResult:
         """Do the work and return its result (a failure is a result, not a raise)."""
+
+
+@runtime_checkable
+class BatchTask(Task, Protocol):
+    """A task that can run together with others of its kind, in one call.
+
+    When a worker takes a ready task with a ``batch_key``, it also takes the
+    other ready tasks of the same type, data source and key (up to the
+    executor's ``max_batch``) and runs them with one ``run_batch`` call: for
+    rules, one fused scan of a table. Dependencies still hold, since a task is
+    ready only once all its dependencies have finished.
+    """
+
+    @property
+    def batch_key(self) -> Hashable | None:
+        """Tasks with equal keys may share a call; None never batches."""
+
+    async def run_batch(
+        self, tasks: Sequence[BatchTask], ctx: RunContext
+    ) -> list[RuleResult]:
+        """Run ``tasks`` (``self`` among them); one result each, in their order."""
 
 
 @dataclass(slots=True)

@@ -7,8 +7,8 @@ import enum
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import anyio
 import anyio.lowlevel
@@ -77,6 +77,8 @@ class LocalExecutor:
             them with the reason, or ``"run"`` them anyway.
         task_timeout: Seconds a task may take when it names no ``timeout``.
         listeners: Receive every progress event; see :meth:`subscribe`.
+        max_batch: Most tasks run together in one batch (see
+            :class:`~sqltest_core.scheduler.BatchTask`); 1 turns batching off.
     """
 
     def __init__(
@@ -86,14 +88,18 @@ class LocalExecutor:
         on_failure: OnFailure = "skip",
         task_timeout: float | None = None,
         listeners: Sequence[Listener] = (),
+        max_batch: int = 256,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"max_concurrency must be >= 1, not {max_concurrency}")
+        if max_batch < 1:
+            raise ConfigError(f"max_batch must be >= 1, not {max_batch}")
         if on_failure not in ("skip", "run"):
             raise ConfigError(f"on_failure must be 'skip' or 'run', not {on_failure!r}")
         self.max_concurrency = max_concurrency
         self.on_failure: OnFailure = on_failure
         self.task_timeout = task_timeout
+        self.max_batch = max_batch
         self._listeners: list[Listener] = list(listeners)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -160,6 +166,8 @@ class _Run:
         self.listeners = list(executor._listeners)  # a run keeps its listener set
         self.skip_dependents = executor.on_failure == "skip"
         self.default_timeout = executor.task_timeout
+        self.max_batch = executor.max_batch
+        self.groups = [_group_key(task) for task in tasks]
         self.workers = min(executor.max_concurrency, len(tasks))
         self.ctx = RunContext(pools=pools, run_id=run_id, emit=self._emit)
         self.results: list[RuleResult | None] = [None] * len(tasks)
@@ -167,7 +175,10 @@ class _Run:
         self.waiting = [len(d) for d in graph.deps]
         self.done = 0
         # Ready tasks queue per data source; dict order rotates for fairness.
+        # A batch group has one entry there (its first ready task) standing for
+        # all its ready tasks, which wait in ``batches``.
         self.ready: dict[str | None, deque[int]] = {}
+        self.batches: dict[tuple[str | None, Hashable], deque[int]] = {}
         self.limits = {
             name: source.pool.max_size for name, source in pools.sources.items()
         }
@@ -225,13 +236,24 @@ class _Run:
 
     def _enqueue(self, i: int) -> None:
         key = self.tasks[i].source
+        group = self.groups[i]
+        if group is not None:
+            members = self.batches.get((key, group))
+            if members is not None:  # the group is already queued
+                members.append(i)
+                return
+            self.batches[key, group] = deque((i,))
         queue = self.ready.get(key)
         if queue is None:
             self.ready[key] = queue = deque()
         queue.append(i)
 
-    def _take(self) -> int | None:
-        """The next ready task whose data source has a free slot, if any."""
+    def _take(self) -> list[int] | None:
+        """The next ready batch whose data source has a free slot, if any.
+
+        A batch is one task, or every ready task of its group (up to
+        ``max_batch``), taken together to share one slot and one call.
+        """
         for key in self.ready:
             busy = self.busy.get(key, 0)
             limit = self.limits.get(key) if key is not None else None
@@ -239,11 +261,21 @@ class _Run:
                 continue
             queue = self.ready.pop(key)
             i = queue.popleft()
+            batch = [i]
+            group = self.groups[i]
+            if group is not None:
+                members = self.batches.pop((key, group))
+                size = min(len(members), self.max_batch)
+                batch = [members.popleft() for _ in range(size)]
+                if members:  # the rest queue again, behind the others
+                    self.batches[key, group] = members
+                    queue.append(members[0])
             if queue:
                 self.ready[key] = queue  # to the back: the next source goes first
             self.busy[key] = busy + 1
-            self.state[i] = _State.RUNNING
-            return i
+            for j in batch:
+                self.state[j] = _State.RUNNING
+            return batch
         return None
 
     def _wake_all(self) -> None:
@@ -255,13 +287,13 @@ class _Run:
         # a chain runs on one worker without a context switch between links.
         since_yield = 0
         while True:
-            i = self._take()
-            if i is None:
+            batch = self._take()
+            if batch is None:
                 if self.done == len(self.tasks):
                     return
                 await self.wakeup.wait()
                 continue
-            await self._run_task(i)
+            await self._run_batch(batch)
             since_yield += 1
             if since_yield >= _YIELD_EVERY:
                 # Tasks that never suspend would otherwise starve the other
@@ -307,66 +339,126 @@ class _Run:
                 return f"dependency {self.graph.ids[dep]} {_VERBS[result.status]}"
         return None
 
-    # -- one task ---------------------------------------------------------------
+    # -- one batch (usually of one task) ------------------------------------------
 
-    async def _run_task(self, i: int) -> None:
-        task = self.tasks[i]
+    async def _run_batch(self, batch: list[int]) -> None:
+        tasks = [self.tasks[i] for i in batch]
         if self.listeners:
-            await emit(self.listeners, TaskStarted(self.run_id, task.id))
-        result = await self._call(task)
-        self.results[i] = result
-        self.state[i] = _State.DONE
-        self.done += 1
+            for task in tasks:
+                await emit(self.listeners, TaskStarted(self.run_id, task.id))
+        results = await self._call(tasks)
+        for i, result in zip(batch, results, strict=True):
+            self.results[i] = result
+            self.state[i] = _State.DONE
+        self.done += len(batch)
         if self.listeners:  # before any dependent starts
-            await emit(self.listeners, TaskFinished(self.run_id, result))
-        self.busy[task.source] -= 1
-        skipped = self._resolve(i)
+            for result in results:
+                await emit(self.listeners, TaskFinished(self.run_id, result))
+        self.busy[tasks[0].source] -= 1
+        skipped: list[RuleResult] = []
+        for i in batch:
+            skipped.extend(self._resolve(i))
         if self.ready or self.done == len(self.tasks):
             self._wake_all()
         for other in skipped:
             await self._emit(TaskFinished(self.run_id, other))
 
-    async def _call(self, task: Task) -> RuleResult:
-        timeout = task.timeout if task.timeout is not None else self.default_timeout
+    def _timeout_of(self, tasks: list[Task]) -> float | None:
+        if len(tasks) == 1:
+            timeout = tasks[0].timeout
+            return timeout if timeout is not None else self.default_timeout
+        # A batch stops at the shortest deadline of its members: none of them
+        # may run longer than it allows.
+        limits = [
+            t.timeout if t.timeout is not None else self.default_timeout for t in tasks
+        ]
+        given = [limit for limit in limits if limit is not None]
+        return min(given) if given else None
+
+    async def _call(self, tasks: list[Task]) -> list[RuleResult]:
+        timeout = self._timeout_of(tasks)
         started_at = _now()
         start = time.perf_counter()
-        result: RuleResult | None = None
+        outcome: object = None
         reason: str | None = None
         try:
             await anyio.lowlevel.checkpoint_if_cancelled()
-            if timeout is None:  # a cancel scope per task costs; skip it if unused
-                result = await task.run(self.ctx)
+            if timeout is None:  # a cancel scope per call costs; skip it if unused
+                outcome = await self._invoke(tasks)
             else:
                 with anyio.move_on_after(timeout) as scope:
-                    result = await task.run(self.ctx)
+                    outcome = await self._invoke(tasks)
                 if scope.cancelled_caught:
                     reason = f"timed out after {timeout:g}s"
-            if reason is None:
-                reason = _misfit(task, result)
         except Exception as exc:  # a broken task is a result, never a crash
             reason = str(exc) or type(exc).__name__
         duration_ms = (time.perf_counter() - start) * 1000
-        if reason is not None or result is None:
-            return RuleResult(
-                rule_id=task.id,
-                status=Status.ERRORED,
-                source=task.source,
-                reason=reason,
-                started_at=started_at,
-                duration_ms=duration_ms,
-            )
-        if result.started_at is None or result.duration_ms is None:
-            result = result.model_copy(
-                update={
-                    "started_at": result.started_at or started_at,
-                    "duration_ms": (
-                        duration_ms
-                        if result.duration_ms is None
-                        else result.duration_ms
-                    ),
-                }
-            )
-        return result
+        if reason is None:
+            reason = _wrong_count(tasks, outcome)
+        if reason is not None:
+            return [_errored(task, reason, started_at, duration_ms) for task in tasks]
+        assert isinstance(outcome, list | tuple)
+        results: list[RuleResult] = []
+        for task, result in zip(tasks, outcome, strict=True):
+            misfit = _misfit(task, result)
+            if misfit is not None:
+                results.append(_errored(task, misfit, started_at, duration_ms))
+                continue
+            assert isinstance(result, RuleResult)
+            if result.started_at is None or result.duration_ms is None:
+                result = result.model_copy(
+                    update={
+                        "started_at": result.started_at or started_at,
+                        "duration_ms": (
+                            duration_ms
+                            if result.duration_ms is None
+                            else result.duration_ms
+                        ),
+                    }
+                )
+            results.append(result)
+        return results
+
+    def _invoke(self, tasks: list[Task]) -> Awaitable[object]:
+        if len(tasks) == 1:
+            return _listed(tasks[0].run(self.ctx))
+        runner: Any = tasks[0]  # its group guarantees it is a BatchTask
+        batch: Awaitable[object] = runner.run_batch(tasks, self.ctx)
+        return batch
+
+
+async def _listed(result: Awaitable[RuleResult]) -> list[RuleResult]:
+    return [await result]
+
+
+def _group_key(task: Task) -> Hashable | None:
+    """Tasks of one source with equal group keys may run as one batch."""
+    key = getattr(task, "batch_key", None)
+    if key is None or not callable(getattr(task, "run_batch", None)):
+        return None
+    # The type is part of the key: only tasks sharing a run_batch batch together.
+    return (type(task), key)
+
+
+def _wrong_count(tasks: list[Task], outcome: object) -> str | None:
+    if not isinstance(outcome, list | tuple):
+        return f"batch returned {type(outcome).__name__}, not a list of results"
+    if len(outcome) != len(tasks):
+        return f"batch returned {len(outcome)} results for {len(tasks)} tasks"
+    return None
+
+
+def _errored(
+    task: Task, reason: str, started_at: dt.datetime, duration_ms: float
+) -> RuleResult:
+    return RuleResult(
+        rule_id=task.id,
+        status=Status.ERRORED,
+        source=task.source,
+        reason=reason,
+        started_at=started_at,
+        duration_ms=duration_ms,
+    )
 
 
 def _misfit(task: Task, result: object) -> str | None:
