@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqltest_core.connectors._arrow import collect, rows_to_batch, to_polars
 from sqltest_core.connectors._base import (
     BaseConnection,
+    BaseConnector,
     Connection,
     Connector,
     Deadline,
@@ -27,6 +28,7 @@ from sqltest_core.connectors._threads import run_interruptible
 
 __all__ = [
     "BaseConnection",
+    "BaseConnector",
     "Catalog",
     "Column",
     "Connection",

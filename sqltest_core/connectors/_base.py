@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BaseConnection",
+    "BaseConnector",
     "Connection",
     "Connector",
     "Deadline",
@@ -120,6 +121,18 @@ class Connector(Protocol):
     async def connect(self) -> Connection:
         """Open a new session; raise ConnectError (transient when worth a retry)."""
         ...
+
+
+class BaseConnector:
+    """Holds the data source; the built-in connectors derive from it."""
+
+    def __init__(self, source: DataSource) -> None:
+        self._source = source
+
+    @property
+    def source(self) -> DataSource:
+        """The data source this connector opens connections to."""
+        return self._source
 
 
 def placeholder(style: ParamStyle, index: int) -> str:

@@ -12,7 +12,13 @@ import threading
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqltest_core.connectors._base import BaseConnection, Params, import_driver
+from sqltest_core.connectors._base import (
+    BaseConnection,
+    BaseConnector,
+    Params,
+    ParamStyle,
+    import_driver,
+)
 from sqltest_core.connectors._catalog import Catalog, Column, ForeignKey, Table
 from sqltest_core.connectors._threads import run_interruptible
 from sqltest_core.errors import ConnectError, ConnectorError, QueryError
@@ -65,7 +71,7 @@ order by rels.table_name
 """
 
 
-class DuckDBConnector:
+class DuckDBConnector(BaseConnector):
     """Connector for ``duckdb:///file.db`` and ``duckdb://:memory:``.
 
     URL query parameters: ``read_only=true``; any other key is passed to DuckDB
@@ -75,16 +81,12 @@ class DuckDBConnector:
 
     name: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
-    paramstyle: ClassVar[str] = "numeric"
+    paramstyle: ClassVar[ParamStyle] = "numeric"
 
     def __init__(self, source: DataSource) -> None:
-        self._source = source
+        super().__init__(source)
         self._database: Any = None  # duckdb.DuckDBPyConnection, the instance's root
         self._lock = threading.Lock()
-
-    @property
-    def source(self) -> DataSource:
-        return self._source
 
     def _open_database(self) -> Any:
         duckdb = import_driver("duckdb", extra="duckdb", source=self._source.name)

@@ -29,6 +29,7 @@ import anyio
 from sqltest_core._logging import get_logger
 from sqltest_core.connectors._base import (
     BaseConnection,
+    BaseConnector,
     Params,
     ParamStyle,
     import_driver,
@@ -452,7 +453,7 @@ def _settings(source: DataSource, driver: _Driver) -> _Settings:
     return _Settings(kwargs, session, max_statement_time)
 
 
-class MySQLConnector:
+class MySQLConnector(BaseConnector):
     """Connector for ``mysql://`` and ``mariadb://`` URLs.
 
     ``mysql+asyncmy://`` and ``mysql+aiomysql://`` pick the driver; without one
@@ -465,13 +466,6 @@ class MySQLConnector:
     name: ClassVar[str] = "mysql"
     dialect: ClassVar[str] = "mysql"
     paramstyle: ClassVar[ParamStyle] = "format"
-
-    def __init__(self, source: DataSource) -> None:
-        self._source = source
-
-    @property
-    def source(self) -> DataSource:
-        return self._source
 
     async def connect(self) -> MySQLConnection:
         """Open a session (autocommit on, time zone UTC)."""

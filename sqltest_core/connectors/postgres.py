@@ -29,6 +29,7 @@ import anyio
 
 from sqltest_core.connectors._base import (
     BaseConnection,
+    BaseConnector,
     Params,
     ParamStyle,
     import_driver,
@@ -1025,7 +1026,7 @@ def _connect_args(source: DataSource) -> dict[str, Any]:
     return args
 
 
-class PostgresConnector:
+class PostgresConnector(BaseConnector):
     """Opens asyncpg sessions to a ``postgresql://`` (or ``postgres://``) data source.
 
     ``DataSource.options`` go to ``asyncpg.connect`` (``server_settings``,
@@ -1035,13 +1036,6 @@ class PostgresConnector:
     name: ClassVar[str] = "postgres"
     dialect: ClassVar[str] = "postgres"
     paramstyle: ClassVar[ParamStyle] = "numeric"
-
-    def __init__(self, source: DataSource) -> None:
-        self._source = source
-
-    @property
-    def source(self) -> DataSource:
-        return self._source
 
     async def connect(self) -> PostgresConnection:
         asyncpg = import_driver("asyncpg", extra="postgres", source=self._source.name)

@@ -41,6 +41,7 @@ from sqltest_core._logging import get_logger
 from sqltest_core._secrets import MASK, register_secret
 from sqltest_core.connectors._base import (
     BaseConnection,
+    BaseConnector,
     Deadline,
     Params,
     ParamStyle,
@@ -742,7 +743,7 @@ class SnowflakeConnection(BaseConnection):
         return text
 
 
-class SnowflakeConnector:
+class SnowflakeConnector(BaseConnector):
     """Opens :class:`SnowflakeConnection` s to one Snowflake account.
 
     ``paramstyle`` is ``qmark``: values are bound on the server, so they never
@@ -752,14 +753,6 @@ class SnowflakeConnector:
     name: ClassVar[str] = "snowflake"
     dialect: ClassVar[str] = "snowflake"
     paramstyle: ClassVar[ParamStyle] = "qmark"
-
-    def __init__(self, source: DataSource) -> None:
-        self._source = source
-
-    @property
-    def source(self) -> DataSource:
-        """The data source this connector opens connections to."""
-        return self._source
 
     async def connect(self) -> SnowflakeConnection:
         """Log in (in a worker thread); raise ConnectError when that fails."""

@@ -33,7 +33,12 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 
-from sqltest_core.connectors._base import BaseConnection, Params, ParamStyle
+from sqltest_core.connectors._base import (
+    BaseConnection,
+    BaseConnector,
+    Params,
+    ParamStyle,
+)
 from sqltest_core.connectors._catalog import Catalog, Column, ForeignKey, Table
 from sqltest_core.connectors._threads import run_interruptible
 from sqltest_core.errors import (
@@ -194,7 +199,7 @@ def _describe(exc: BaseException) -> str:
 # -- connector -----------------------------------------------------------------
 
 
-class SQLiteConnector:
+class SQLiteConnector(BaseConnector):
     """Connector for ``sqlite:///relative.db``, ``sqlite:////abs.db``, ``sqlite://:memory:``.
 
     Query parameters (and the data source's ``options``): ``timeout`` (busy timeout
@@ -208,14 +213,10 @@ class SQLiteConnector:
     paramstyle: ClassVar[ParamStyle] = "qmark"
 
     def __init__(self, source: DataSource) -> None:
-        self._source = source
+        super().__init__(source)
         self._settings = _settings(source)
         self._keeper: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-
-    @property
-    def source(self) -> DataSource:
-        return self._source
 
     def _new_raw(self) -> sqlite3.Connection:
         sqlite = _driver()
