@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -25,16 +24,6 @@ from sqltest_core_tests.connectors.snowflake.harness import (
     scratch,
     sleep_sql,
 )
-
-
-@pytest.fixture
-async def conn() -> AsyncIterator[SnowflakeConnection]:
-    async with scratch() as ds:
-        connection = await SnowflakeConnector(ds).connect()
-        try:
-            yield connection
-        finally:
-            await connection.aclose()
 
 
 async def until_running(marker: str) -> None:

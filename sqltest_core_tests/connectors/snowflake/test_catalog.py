@@ -40,15 +40,6 @@ async def source() -> AsyncIterator[DataSource]:
         yield ds
 
 
-@pytest.fixture
-async def conn(source: DataSource) -> AsyncIterator[SnowflakeConnection]:
-    connection = await SnowflakeConnector(source).connect()
-    try:
-        yield connection
-    finally:
-        await connection.aclose()
-
-
 def schema_of(source: DataSource) -> str:
     assert source.url.database is not None
     return source.url.database.split("/")[1]

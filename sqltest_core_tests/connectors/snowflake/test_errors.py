@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import structlog
@@ -17,18 +16,7 @@ from sqltest_core.errors import ConnectError, QueryError, QueryTimeout
 from sqltest_core_tests.connectors.snowflake.harness import (
     Emulator,
     bad_password_url,
-    scratch,
 )
-
-
-@pytest.fixture
-async def conn() -> AsyncIterator[SnowflakeConnection]:
-    async with scratch() as ds:
-        connection = await SnowflakeConnector(ds).connect()
-        try:
-            yield connection
-        finally:
-            await connection.aclose()
 
 
 async def test_missing_table_is_a_query_error(conn: SnowflakeConnection) -> None:

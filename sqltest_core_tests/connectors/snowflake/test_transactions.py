@@ -24,15 +24,6 @@ async def source() -> AsyncIterator[DataSource]:
         yield ds
 
 
-@pytest.fixture
-async def conn(source: DataSource) -> AsyncIterator[SnowflakeConnection]:
-    connection = await SnowflakeConnector(source).connect()
-    try:
-        yield connection
-    finally:
-        await connection.aclose()
-
-
 async def count(conn: SnowflakeConnection) -> int:
     table = await collect(conn.stream("SELECT COUNT(*) AS n FROM t"))
     return int(table.column(0)[0].as_py())
