@@ -1,8 +1,9 @@
 """Quickstart: embedded DuckDB, no server needed.
 
-Builds a small shop database, then shows what sqltest_core's foundation does:
-pooled async connections, Arrow streaming with bounded batches, polars frames,
-catalog introspection, transactions and clear errors.
+Builds a small shop database, then shows what sqltest_core does: pooled async
+connections, Arrow streaming with bounded batches, polars frames, catalog
+introspection, transactions, clear errors, and a YAML suite of data rules run as a
+DAG, fused into one scan per table (some rules fail on purpose).
 
 Run: python examples/quickstart/quickstart.py [path/to/shop.duckdb]
 """
@@ -16,6 +17,10 @@ from pathlib import Path
 import anyio
 
 import sqltest_core as st
+from sqltest_core.rules import load_suite
+from sqltest_core.scheduler import run_rules
+
+RULES = Path(__file__).with_name("rules.yml")
 
 SETUP = [
     "create table customers (id integer primary key, email varchar not null, country varchar(2))",
@@ -57,6 +62,14 @@ async def main(path: Path) -> None:
             await db.fetch_arrow("select no_such_column from orders")
         except st.QueryError as exc:
             print(f"a clear error, not a traceback: {str(exc).splitlines()[0][:70]}...")
+
+    settings = st.Settings(data_sources={"shop": {"url": f"duckdb:///{path}"}})
+    async with st.Pools(settings) as pools:
+        run = await run_rules(load_suite(RULES), pools)
+    print(f"\nrules: {run.counts}")
+    for r in run.results:
+        failing = "" if r.failing_count is None else f"{r.failing_count} failing"
+        print(f"  {r.status.value:8} {r.rule_id:28} {failing} {r.reason or ''}")
 
 
 if __name__ == "__main__":
