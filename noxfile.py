@@ -20,6 +20,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(*INSTALL)
     session.run("mypy")
+    session.run("mypy", "sqltest_core_tests")
 
 
 @nox.session(python=["3.11", "3.12", "3.13"])

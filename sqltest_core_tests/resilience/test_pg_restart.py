@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -34,7 +35,7 @@ def restart_postgres() -> None:
 
 async def test_workload_survives_a_server_restart() -> None:
     require_server("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
-    source = {
+    source: dict[str, Any] = {
         "pool": {"min_size": 2, "max_size": 4, "ping_after_idle": 0},
         "retry": {
             "attempts": 60,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from sqltest_core import CircuitOpenError, ConnectError, QueryError, RetryExhausted
@@ -20,7 +22,9 @@ class Clock:
         self.now += seconds
 
 
-def flaky(failures: list[Exception], result: str = "ok"):
+def flaky(
+    failures: list[Exception], result: str = "ok"
+) -> tuple[Callable[[], Awaitable[str]], dict[str, int]]:
     calls = {"n": 0}
 
     async def op() -> str:

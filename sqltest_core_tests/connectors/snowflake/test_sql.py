@@ -14,13 +14,13 @@ from sqltest_core.connectors.snowflake import SnowflakeConnection, catalog_sql
 from sqltest_core_tests.connectors.snowflake.harness import sleep_sql
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     [tree] = sqlglot.parse(sql, read="snowflake", error_level=sqlglot.ErrorLevel.RAISE)
     assert tree is not None
     return tree
 
 
-def piped(sql: str) -> list[exp.Expression]:
+def piped(sql: str) -> list[exp.Expr]:
     return [parse(part) for part in sql.split("->>")]
 
 

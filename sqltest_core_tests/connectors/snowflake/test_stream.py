@@ -94,7 +94,7 @@ async def test_driver_calls_never_run_on_the_event_loop_thread(
 
     def spy_execute(self: SnowflakeCursor, *args: object, **kwargs: object) -> object:
         seen["execute"].add(threading.get_ident())
-        return execute(self, *args, **kwargs)  # type: ignore[arg-type]
+        return execute(self, *args, **kwargs)  # type: ignore[call-overload]
 
     def spy_fetch(self: SnowflakeCursor, *args: object, **kwargs: object) -> object:
         seen["fetch"].add(threading.get_ident())

@@ -198,7 +198,8 @@ def conform_one(array: pa.Array, target: pa.DataType) -> list[object]:
     batch = pa.RecordBatch.from_arrays([array], names=["X"])
     out = _conform(batch, pa.schema([("X", target)]))
     assert out.schema.field("X").type == target
-    return out.column(0).to_pylist()
+    values: list[object] = out.column(0).to_pylist()
+    return values
 
 
 def test_nanosecond_timestamps_are_truncated_to_microseconds() -> None:

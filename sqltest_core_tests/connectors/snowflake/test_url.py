@@ -14,7 +14,7 @@ from sqltest_core.errors import ConfigError
 
 
 def args(url: str, **fields: object) -> dict[str, object]:
-    return connect_arguments(DataSource(url=url, **fields))  # type: ignore[arg-type]
+    return connect_arguments(DataSource.model_validate({"url": url, **fields}))
 
 
 def test_registry_picks_snowflake_connector_by_scheme() -> None:
