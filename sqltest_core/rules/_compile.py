@@ -20,7 +20,8 @@ identifiers, so neither can change the statement's shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -70,13 +71,13 @@ class Compiled:
     """None for rules without failing rows (``row_count``, aggregates, ...)."""
     aggregates: tuple[exp.Expr, ...] = ()
     """Aggregates the rule adds to the scan (already filtered)."""
+    fragments: _Fragments | None = field(default=None, compare=False, repr=False)
+    """The scan's pieces, rendered once (None: :func:`scan_plan` renders them)."""
 
     def failing_rows(self) -> exp.Expr:
         """Rows the rule counts as failures: ``filter AND failing``."""
         assert self.failing is not None
-        if self.filter is None:
-            return self.failing
-        return exp.and_(exp.Paren(this=self.filter), self.failing)
+        return _and(self.filter, self.failing)
 
 
 def compile_rule(rule: BaseRule, dialect: str) -> Compiled:
@@ -86,13 +87,84 @@ def compile_rule(rule: BaseRule, dialect: str) -> Compiled:
         ValueError: a bad table name, or a ``where``/``expression`` that is not
             one SQL boolean expression.
     """
+    key = (_shape(rule), dialect)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _compile(rule, dialect)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()  # rare; a suite's rules fit many times over
+        _CACHE[key] = cached
+    return Compiled(rule, *cached)
+
+
+# Compiling costs far more than checking a trivial rule, and suites repeat
+# shapes (the same check on many columns' rules, the same rules run again): the
+# trees and their rendered text are kept per shape and dialect. Cached trees are
+# shared, so nothing may modify them in place (builders copy by default).
+_CACHE_SIZE = 16384
+_CACHE: dict[
+    tuple[str, str],
+    tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], _Fragments | None],
+] = {}
+_META = frozenset(
+    ("id", "description", "severity", "threshold", "tags", "depends_on", "source")
+)
+
+
+def _shape(rule: BaseRule) -> str:
+    """What the SQL depends on: kind and checked fields, not id or metadata.
+
+    ``repr`` keeps types apart (``1``, ``1.0`` and ``True`` are equal and hash
+    alike, but render differently).
+    """
+    return repr((type(rule), [(name, v) for name, v in rule if name not in _META]))
+
+
+def _compile(
+    rule: BaseRule, dialect: str
+) -> tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], _Fragments | None]:
     d.table(rule.table, dialect)  # validate the name early
     where = d.parse_condition(rule.where, dialect) if rule.where else None
     if isinstance(rule, ReferentialIntegrity):
         d.table(rule.parent, dialect)
+    failing: exp.Expr | None = None
+    aggregates: tuple[exp.Expr, ...] = ()
     if isinstance(rule, AggregateRule | Freshness):
-        return Compiled(rule, where, None, _aggregates(rule, where, dialect))
-    return Compiled(rule, where, _failing(rule, dialect))
+        aggregates = _aggregates(rule, where, dialect)
+    else:
+        failing = _failing(rule, dialect)
+    fragments = None
+    if not is_standalone(rule):
+        fragments = _Fragments(
+            dialect=dialect,
+            filter=None if where is None else d.render(where, dialect),
+            filter_count=None if where is None else d.render(_count_if(where), dialect),
+            failing_count=None
+            if failing is None
+            else d.render(_count_if(_and(where, failing, copy=False)), dialect),
+            aggregates=tuple(d.render(a, dialect) for a in aggregates),
+        )
+    return where, failing, aggregates, fragments
+
+
+@dataclass(frozen=True, slots=True)
+class _Fragments:
+    """A rule's parts of the fused scan, as SQL text."""
+
+    dialect: str
+    filter: str | None
+    """The filter itself: rules with equal filters share one count."""
+    filter_count: str | None
+    """Rows passing the filter: ``SUM(CASE WHEN <filter> ...)``."""
+    failing_count: str | None
+    """Failing rows: ``SUM(CASE WHEN <filter> AND <failing> ...)``."""
+    aggregates: tuple[str, ...]
+
+
+def _and(where: exp.Expr | None, failing: exp.Expr, *, copy: bool = True) -> exp.Expr:
+    if where is None:
+        return failing
+    return exp.and_(exp.Paren(this=where), failing, copy=copy)
 
 
 def is_standalone(rule: BaseRule) -> bool:
@@ -164,12 +236,16 @@ def _failing(rule: BaseRule, dialect: str) -> exp.Expr | None:
     if high is not None:
         above = exp.GT if high_in else exp.GTE
         outside.append(above(this=value.copy(), expression=exp.convert(high)))
-    return exp.Paren(this=exp.or_(*outside))
+    return exp.Paren(this=exp.or_(*outside, copy=False))
 
 
 def _count_if(condition: exp.Expr) -> exp.Expr:
-    case = exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))])
-    return exp.Sum(this=case.else_(exp.Literal.number(0)))
+    # Built whole (not with .else_(), which deep-copies the case it extends).
+    case = exp.Case(
+        ifs=[exp.If(this=condition, true=exp.Literal.number(1))],
+        default=exp.Literal.number(0),
+    )
+    return exp.Sum(this=case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,38 +265,73 @@ class ScanPlan:
 
 
 def scan_plan(table: str, rules: list[Compiled], dialect: str) -> ScanPlan:
-    """One aggregate query over ``table`` counting every rule's failures."""
-    columns: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), "rows_scanned")]
+    """One aggregate query over ``table`` counting every rule's failures.
+
+    Rules whose counts or aggregates render alike read the same column.
+    """
+    # Assembled from each rule's fragments, rendered once by sqlglot when the
+    # rule compiled: rendering one tree of every rule per scan cost more than
+    # the scan. Only sqlglot output and fixed aliases go into the text.
+    columns = [_rows_scanned(dialect)]
     filters: dict[str, int] = {}
     scanned_at: list[int] = []
-    for c in rules:
-        if c.filter is None:
+    parts = [_fragments(c, dialect) for c in rules]
+    for p in parts:
+        if p.filter is None or p.filter_count is None:
             scanned_at.append(0)
             continue
-        key = d.render(c.filter, dialect)
-        if key not in filters:
-            filters[key] = len(columns)
-            columns.append(exp.alias_(_count_if(c.filter), f"f{len(filters) - 1}"))
-        scanned_at.append(filters[key])
+        if p.filter not in filters:
+            filters[p.filter] = len(columns)
+            columns.append(f"{p.filter_count} AS f{len(filters) - 1}")
+        scanned_at.append(filters[p.filter])
+    # Equal text is an equal figure: rules of the same shape (one check on
+    # many rules, a rule repeated with other ids) share one column, which
+    # keeps the engine's planning of wide scans short.
+    shared: dict[str, int] = {}
+
+    def column(sql: str, alias: str) -> int:
+        if sql not in shared:
+            shared[sql] = len(columns)
+            columns.append(f"{sql} AS {alias}")
+        return shared[sql]
+
     failing_at: list[int | None] = []
     values_at: list[tuple[int, ...]] = []
-    for i, c in enumerate(rules):
-        start = len(columns)
-        columns.extend(
-            exp.alias_(agg.copy(), f"v{i}_{j}") for j, agg in enumerate(c.aggregates)
+    for i, p in enumerate(parts):
+        values_at.append(
+            tuple(column(agg, f"v{i}_{j}") for j, agg in enumerate(p.aggregates))
         )
-        values_at.append(tuple(range(start, len(columns))))
-        if c.failing is None:
+        if p.failing_count is None:
             failing_at.append(None)
-            continue
-        failing_at.append(len(columns))
-        columns.append(exp.alias_(_count_if(c.failing_rows()), f"r{i}"))
-    query = exp.select(*columns).from_(d.table(table, dialect))
+        else:
+            failing_at.append(column(p.failing_count, f"r{i}"))
+    source = d.render(d.table(table, dialect), dialect)
     return ScanPlan(
-        d.render(query, dialect),
+        f"SELECT {', '.join(columns)} FROM {source}",
         tuple(scanned_at),
         tuple(failing_at),
         tuple(values_at),
+    )
+
+
+@functools.cache
+def _rows_scanned(dialect: str) -> str:
+    return d.render(exp.alias_(exp.Count(this=exp.Star()), "rows_scanned"), dialect)
+
+
+def _fragments(c: Compiled, dialect: str) -> _Fragments:
+    if c.fragments is not None and c.fragments.dialect == dialect:
+        return c.fragments
+    return _Fragments(
+        dialect=dialect,
+        filter=None if c.filter is None else d.render(c.filter, dialect),
+        filter_count=None
+        if c.filter is None
+        else d.render(_count_if(c.filter), dialect),
+        failing_count=None
+        if c.failing is None
+        else d.render(_count_if(c.failing_rows()), dialect),
+        aggregates=tuple(d.render(a, dialect) for a in c.aggregates),
     )
 
 
