@@ -10,9 +10,11 @@ rules on a table share one query::
 
 Aggregate rules (``mean``, ``sum``, ``min``, ``max``, ``stddev``,
 ``distinct_count``, ``null_ratio``) and ``freshness`` add their aggregates to the
-same query, filtered as ``AGG(CASE WHEN <filter> THEN col END)``. ``unique`` and
-``referential_integrity`` need a grouped or joined query of their own
-(:func:`standalone_queries`), which runs beside the scan.
+same query, filtered as ``AGG(CASE WHEN <filter> THEN col END)``. Keys,
+references, sequences and quantiles need a grouped, joined or windowed query
+of their own (``_queries.py``), which runs beside the scan; schema,
+reconciliation and Python predicates are evaluated their own way
+(:func:`strategy`).
 
 User values only ever enter as sqlglot literals and names as quoted
 identifiers, so neither can change the statement's shape.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlglot import exp
 
@@ -30,20 +33,28 @@ from sqltest_core.rules._models import (
     AcceptedValues,
     AggregateRule,
     BaseRule,
+    Castable,
     DistinctCount,
+    DuplicateRows,
     Expression,
     Format,
     Freshness,
     Length,
     Mean,
     Minimum,
+    Monotonic,
     NoFutureTimestamps,
     NotNull,
     NullRatio,
+    Predicate,
+    Quantile,
+    Query,
     Range,
+    Reconciliation,
     ReferentialIntegrity,
     Regex,
     RowCount,
+    Schema,
     StdDev,
     Sum,
     Unique,
@@ -52,12 +63,12 @@ from sqltest_core.rules._models import (
 __all__ = [
     "Compiled",
     "ScanPlan",
+    "Strategy",
     "compile_rule",
     "count_query",
-    "is_standalone",
     "sample_queries",
     "scan_plan",
-    "standalone_queries",
+    "strategy",
 ]
 
 
@@ -123,28 +134,55 @@ def _shape(rule: BaseRule) -> str:
 def _compile(
     rule: BaseRule, dialect: str
 ) -> tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], _Fragments | None]:
-    d.table(rule.table, dialect)  # validate the name early
-    where = d.parse_condition(rule.where, dialect) if rule.where else None
+    if rule.table is not None:
+        d.table(rule.table, dialect)  # validate names early
     if isinstance(rule, ReferentialIntegrity):
         d.table(rule.parent, dialect)
+    if isinstance(rule, Reconciliation):
+        d.table(rule.other_table, dialect)
+        if rule.other_where:
+            d.parse_condition(rule.other_where, dialect)
+    if isinstance(rule, Query):
+        d.parse_query(rule.sql, dialect)
+    where = d.parse_condition(rule.where, dialect) if rule.where else None
+    if strategy(rule) != "scan":
+        return where, None, (), None
     failing: exp.Expr | None = None
     aggregates: tuple[exp.Expr, ...] = ()
     if isinstance(rule, AggregateRule | Freshness):
         aggregates = _aggregates(rule, where, dialect)
     else:
         failing = _failing(rule, dialect)
-    fragments = None
-    if not is_standalone(rule):
-        fragments = _Fragments(
-            dialect=dialect,
-            filter=None if where is None else d.render(where, dialect),
-            filter_count=None if where is None else d.render(_count_if(where), dialect),
-            failing_count=None
-            if failing is None
-            else d.render(_count_if(_and(where, failing, copy=False)), dialect),
-            aggregates=tuple(d.render(a, dialect) for a in aggregates),
-        )
+    fragments = _Fragments(
+        dialect=dialect,
+        filter=None if where is None else d.render(where, dialect),
+        filter_count=None if where is None else d.render(count_if(where), dialect),
+        failing_count=None
+        if failing is None
+        else d.render(count_if(_and(where, failing, copy=False)), dialect),
+        aggregates=tuple(d.render(a, dialect) for a in aggregates),
+    )
     return where, failing, aggregates, fragments
+
+
+Strategy = Literal["scan", "query", "schema", "reconcile", "predicate"]
+"""How a rule is evaluated: in the fused scan, by a query of its own, from the
+catalog, by comparing two measures, or by streaming rows to Python."""
+
+
+def strategy(rule: BaseRule) -> Strategy:
+    """How ``rule`` is evaluated (see :data:`Strategy`)."""
+    if isinstance(rule, Unique | DuplicateRows | ReferentialIntegrity):
+        return "query"  # PrimaryKey is a Unique
+    if isinstance(rule, Monotonic | Quantile | Query):
+        return "query"
+    if isinstance(rule, Schema):
+        return "schema"
+    if isinstance(rule, Reconciliation):
+        return "reconcile"
+    if isinstance(rule, Predicate):
+        return "predicate"
+    return "scan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +205,6 @@ def _and(where: exp.Expr | None, failing: exp.Expr, *, copy: bool = True) -> exp
     return exp.and_(exp.Paren(this=where), failing, copy=copy)
 
 
-def is_standalone(rule: BaseRule) -> bool:
-    """Whether ``rule`` runs its own query instead of joining the fused scan."""
-    return isinstance(rule, Unique | ReferentialIntegrity)
-
-
 def _aggregates(
     rule: AggregateRule | Freshness, where: exp.Expr | None, dialect: str
 ) -> tuple[exp.Expr, ...]:
@@ -179,7 +212,7 @@ def _aggregates(
     if isinstance(rule, NullRatio):
         null = exp.Is(this=col, expression=exp.Null())
         return (
-            _count_if(null if where is None else exp.and_(exp.Paren(this=where), null)),
+            count_if(null if where is None else exp.and_(exp.Paren(this=where), null)),
         )
     value: exp.Expr = col
     if where is not None:
@@ -200,15 +233,27 @@ def _aggregates(
 
 
 def _failing(rule: BaseRule, dialect: str) -> exp.Expr | None:
-    if isinstance(rule, RowCount | Unique | ReferentialIntegrity):
+    if isinstance(rule, RowCount):
         return None
     if isinstance(rule, Expression):
         return exp.Not(this=exp.Paren(this=d.parse_condition(rule.expression, dialect)))
     assert isinstance(
         rule,
-        NotNull | AcceptedValues | Range | Length | Regex | Format | NoFutureTimestamps,
+        NotNull
+        | AcceptedValues
+        | Range
+        | Length
+        | Regex
+        | Format
+        | Castable
+        | NoFutureTimestamps,
     )
     col = d.column(rule.column, dialect)
+    if isinstance(rule, Castable):
+        text = d.as_text(col)
+        return exp.Not(
+            this=exp.Paren(this=d.regex_search(text, d.CASTS[rule.to], dialect))
+        )
     if isinstance(rule, NotNull):
         return exp.Is(this=col, expression=exp.Null())
     if isinstance(rule, NoFutureTimestamps):
@@ -239,7 +284,7 @@ def _failing(rule: BaseRule, dialect: str) -> exp.Expr | None:
     return exp.Paren(this=exp.or_(*outside, copy=False))
 
 
-def _count_if(condition: exp.Expr) -> exp.Expr:
+def count_if(condition: exp.Expr) -> exp.Expr:
     # Built whole (not with .else_(), which deep-copies the case it extends).
     case = exp.Case(
         ifs=[exp.If(this=condition, true=exp.Literal.number(1))],
@@ -327,10 +372,10 @@ def _fragments(c: Compiled, dialect: str) -> _Fragments:
         filter=None if c.filter is None else d.render(c.filter, dialect),
         filter_count=None
         if c.filter is None
-        else d.render(_count_if(c.filter), dialect),
+        else d.render(count_if(c.filter), dialect),
         failing_count=None
         if c.failing is None
-        else d.render(_count_if(c.failing_rows()), dialect),
+        else d.render(count_if(c.failing_rows()), dialect),
         aggregates=tuple(d.render(a, dialect) for a in c.aggregates),
     )
 
@@ -365,163 +410,3 @@ def sample_queries(
         )
         bad = d.render(query, dialect)
     return samples, bad
-
-
-def _not_null(columns: list[exp.Expr]) -> exp.Expr:
-    return exp.and_(
-        *(exp.Not(this=exp.Is(this=c.copy(), expression=exp.Null())) for c in columns)
-    )
-
-
-def _equal(left: list[exp.Expr], right: list[exp.Expr]) -> exp.Expr:
-    return exp.and_(
-        *(
-            exp.EQ(this=a.copy(), expression=b.copy())
-            for a, b in zip(left, right, strict=True)
-        )
-    )
-
-
-def _aliased(name: str, alias: str, dialect: str) -> exp.Table:
-    source = d.table(name, dialect)
-    source.set("alias", exp.TableAlias(this=d.identifier(alias, dialect)))
-    return source
-
-
-def _qualified(
-    names: tuple[str, ...] | list[str], alias: str, dialect: str
-) -> list[exp.Expr]:
-    return [
-        exp.Column(this=d.identifier(n, dialect), table=d.identifier(alias, dialect))
-        for n in names
-    ]
-
-
-def _where(query: exp.Select, *conditions: exp.Expr | None) -> exp.Select:
-    present = [exp.Paren(this=c.copy()) for c in conditions if c is not None]
-    return query.where(exp.and_(*present)) if present else query
-
-
-def standalone_queries(
-    c: Compiled, dialect: str, *, sample_size: int
-) -> tuple[str, str | None]:
-    """A ``unique`` or ``referential_integrity`` rule's count and sample queries.
-
-    The count query returns one row: rows scanned, failing rows and, for
-    ``unique``, the number of duplicated keys.
-    """
-    rule = c.rule
-    if isinstance(rule, Unique):
-        return _unique_queries(rule, c.filter, dialect, sample_size)
-    assert isinstance(rule, ReferentialIntegrity)
-    return _orphan_queries(rule, c, dialect, sample_size)
-
-
-def _unique_queries(
-    rule: Unique, where: exp.Expr | None, dialect: str, sample_size: int
-) -> tuple[str, str | None]:
-    cols: list[exp.Expr] = [d.column(n, dialect) for n in rule.columns]
-    keys = [f"sqltest_k{i}" for i in range(len(cols))]
-    key_cols: list[exp.Expr] = [d.column(k, dialect) for k in keys]
-    size = d.column("sqltest_n", dialect)
-    groups = _where(
-        exp.select(
-            *(
-                exp.alias_(c.copy(), d.identifier(k, dialect))
-                for c, k in zip(cols, keys, strict=True)
-            ),
-            exp.alias_(exp.Count(this=exp.Star()), d.identifier("sqltest_n", dialect)),
-        ).from_(d.table(rule.table, dialect)),
-        where,
-    ).group_by(*(c.copy() for c in cols))
-    duplicated = exp.and_(
-        exp.GT(this=size.copy(), expression=exp.Literal.number(1)), _not_null(key_cols)
-    )
-    rows = exp.Case(ifs=[exp.If(this=duplicated.copy(), true=size.copy())])
-    count = exp.select(
-        exp.alias_(exp.Sum(this=size.copy()), "rows_scanned"),
-        exp.alias_(exp.Sum(this=rows.else_(exp.Literal.number(0))), "failing"),
-        exp.alias_(_count_if(duplicated), "duplicated_values"),
-    ).from_(groups.subquery(d.identifier("sqltest_g", dialect)))
-    samples = None
-    if sample_size > 0:
-        dup_keys = (
-            _where(
-                exp.select(
-                    *(
-                        exp.alias_(c.copy(), d.identifier(k, dialect))
-                        for c, k in zip(cols, keys, strict=True)
-                    )
-                ).from_(d.table(rule.table, dialect)),
-                where,
-                _not_null(cols),
-            )
-            .group_by(*(c.copy() for c in cols))
-            .having(
-                exp.GT(
-                    this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)
-                )
-            )
-        )
-        outer = _qualified(rule.columns, "sqltest_s", dialect)
-        query = _where(
-            exp.select(
-                exp.Column(this=exp.Star(), table=d.identifier("sqltest_s", dialect))
-            )
-            .from_(_aliased(rule.table, "sqltest_s", dialect))
-            .join(
-                dup_keys.subquery(d.identifier("sqltest_d", dialect)),
-                on=_equal(outer, _qualified(keys, "sqltest_d", dialect)),
-            ),
-            where,
-        )
-        query = query.order_by(*(c.copy() for c in outer)).limit(sample_size)
-        samples = d.render(query, dialect)
-    return d.render(count, dialect), samples
-
-
-def _orphan_queries(
-    rule: ReferentialIntegrity, c: Compiled, dialect: str, sample_size: int
-) -> tuple[str, str | None]:
-    keys = [f"sqltest_k{i}" for i in range(len(rule.columns))]
-    parent = (
-        exp.select(
-            *(
-                exp.alias_(d.column(p, dialect), d.identifier(k, dialect))
-                for p, k in zip(rule.parent_columns, keys, strict=True)
-            )
-        )
-        .distinct()
-        .from_(d.table(rule.parent, dialect))
-    )
-    child = _qualified(rule.columns, "sqltest_c", dialect)
-    matched = _qualified(keys, "sqltest_p", dialect)
-    # No parent row matched: its (never NULL when matched) first key is NULL.
-    orphan: exp.Expr = exp.Is(this=matched[0].copy(), expression=exp.Null())
-    if not rule.nulls_are_orphans:
-        orphan = exp.and_(orphan, _not_null(child))
-
-    def joined(*columns: exp.Expr) -> exp.Select:
-        return (
-            exp.select(*columns)
-            .from_(_aliased(rule.table, "sqltest_c", dialect))
-            .join(
-                parent.subquery(d.identifier("sqltest_p", dialect)),
-                on=_equal(child, matched),
-                join_type="left",
-            )
-        )
-
-    count = _where(
-        joined(
-            exp.alias_(exp.Count(this=exp.Star()), "rows_scanned"),
-            exp.alias_(_count_if(orphan), "failing"),
-        ),
-        c.filter,
-    )
-    samples = None
-    if sample_size > 0:
-        star = exp.Column(this=exp.Star(), table=d.identifier("sqltest_c", dialect))
-        query = _where(joined(star), c.filter, orphan).limit(sample_size)
-        samples = d.render(query, dialect)
-    return d.render(count, dialect), samples

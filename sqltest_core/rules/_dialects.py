@@ -19,10 +19,14 @@ Aggregates and time:
   space separator that compares badly with ISO text: both sides go through
   ``julianday()`` there (a value SQLite cannot read as a time is NULL: it passes).
 
-Format patterns (:data:`FORMATS`) keep to what RE2, POSIX, PCRE and Python's
-``re`` share: bracket classes only (no ``\\d``, ``\\w``, lookarounds or
-backslashes, whose reading in a literal depends on server settings such as
-MySQL's ``NO_BACKSLASH_ESCAPES``).
+``PERCENTILE_CONT`` exists on DuckDB, PostgreSQL and Snowflake; MySQL (a
+window function only on MariaDB) and SQLite get the quantile from
+``ROW_NUMBER()`` over the sorted values.
+
+Format and cast patterns (:data:`FORMATS`, :data:`CASTS`) keep to what RE2,
+POSIX, PCRE and Python's ``re`` share: bracket classes only (no ``\\d``,
+``\\w``, lookarounds or backslashes, whose reading in a literal depends on
+server settings such as MySQL's ``NO_BACKSLASH_ESCAPES``).
 
 SQLite names are quoted with backticks: a double-quoted name that matches no
 column silently becomes a string literal there, so a misspelt column would pass
@@ -42,11 +46,16 @@ from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
 
 __all__ = [
+    "CASTS",
     "FORMATS",
+    "as_text",
     "column",
+    "dialect_of",
     "finish_stddev",
+    "has_percentile_cont",
     "is_future",
     "parse_condition",
+    "parse_query",
     "regex_search",
     "render",
     "stddev_parts",
@@ -59,8 +68,33 @@ FORMATS: dict[str, str] = {
     "uuid": f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$",
     "iso_date": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
     "url": "^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][^ ]*)?$",
+    "phone": "^[+]?[(]?[0-9]{1,4}[)]?([ .-]?[0-9]){4,14}$",
 }
 """Patterns of the ``format`` rule, portable across the five regex engines."""
+
+_DATE = (
+    "[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|[12][0-9]))"
+)
+_TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?"
+_ZONE = "(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?"
+
+
+def _anycase(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+_BOOLEANS = "|".join(
+    _anycase(w) for w in ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n")
+)
+CASTS: dict[str, str] = {
+    "integer": "^ *[+-]?[0-9]{1,18} *$",
+    "number": "^ *[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)? *$",
+    "boolean": f"^ *({_BOOLEANS}|1|0) *$",
+    "date": f"^ *{_DATE} *$",
+    "timestamp": f"^ *{_DATE}[T ]{_TIME} ?{_ZONE} *$",
+}
+"""Patterns of the ``castable`` rule: the same syntax check on every engine."""
 
 _PLAIN_LOWER = re.compile(r"[a-z_][a-z0-9_$]*")
 
@@ -75,7 +109,8 @@ class SqltestSQLite(SQLite):
 _SQLITE = SqltestSQLite()
 
 
-def _dialect(name: str) -> str | Dialect:
+def dialect_of(name: str) -> str | Dialect:
+    """The sqlglot dialect to read and write ``name``'s SQL with."""
     return _SQLITE if name == "sqlite" else name
 
 
@@ -108,9 +143,28 @@ def parse_condition(sql: str, dialect: str) -> exp.Expr:
         ValueError: when ``sql`` is not one boolean expression.
     """
     try:
-        return sqlglot.parse_one(sql, read=_dialect(dialect), into=exp.Condition)
+        return sqlglot.parse_one(sql, read=dialect_of(dialect), into=exp.Condition)
     except SqlglotError:
         raise ValueError(f"{sql!r} is not one SQL boolean expression") from None
+
+
+def parse_query(sql: str, dialect: str) -> str:
+    """A user's query (one SELECT, WITH or set operation), as text to wrap.
+
+    The text is kept as written (sqlglot only checks it), without a final
+    semicolon.
+
+    Raises:
+        ValueError: when ``sql`` is not exactly one query.
+    """
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=dialect_of(dialect)) if t]
+    except SqlglotError as exc:
+        first = str(exc).splitlines()[0]
+        raise ValueError(f"cannot parse the query: {first}") from None
+    if len(trees) != 1 or not isinstance(trees[0], exp.Query):
+        raise ValueError("expected exactly one SELECT query")
+    return sql.strip().rstrip(";").rstrip()
 
 
 def regex_search(value: exp.Expr, pattern: str, dialect: str) -> exp.Expr:
@@ -158,6 +212,16 @@ def is_future(value: exp.Expr, dialect: str) -> exp.Expr:
     return exp.GT(this=value, expression=exp.CurrentTimestamp())
 
 
+def as_text(value: exp.Expr) -> exp.Expr:
+    """``value`` cast to the engine's text type (``CHAR`` on MySQL)."""
+    return exp.Cast(this=value, to=exp.DataType.build("text"))
+
+
+def has_percentile_cont(dialect: str) -> bool:
+    """Whether the engine has the ``PERCENTILE_CONT`` aggregate."""
+    return dialect in ("duckdb", "postgres", "snowflake")
+
+
 def render(tree: exp.Expr, dialect: str) -> str:
     """``tree`` as SQL text for ``dialect``."""
-    return tree.sql(dialect=_dialect(dialect))
+    return tree.sql(dialect=dialect_of(dialect))

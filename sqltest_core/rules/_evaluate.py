@@ -5,79 +5,105 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from sqlglot import exp
 
+from sqltest_core._logging import get_logger
 from sqltest_core.errors import ConnectorError, QueryError, RuleDefinitionError
 from sqltest_core.results import RuleResult, Severity, Status
+from sqltest_core.rules import _checks
 from sqltest_core.rules import _dialects as d
 from sqltest_core.rules._compile import (
     Compiled,
     compile_rule,
     count_query,
-    is_standalone,
     sample_queries,
     scan_plan,
-    standalone_queries,
+    strategy,
 )
 from sqltest_core.rules._models import (
     AggregateRule,
     BaseRule,
     Bound,
     DistinctCount,
+    DuplicateRows,
     Freshness,
     Maximum,
     Mean,
     Minimum,
     NullRatio,
+    Predicate,
+    PrimaryKey,
+    Quantile,
+    Query,
+    Reconciliation,
     RowCount,
+    Schema,
     StdDev,
     Sum,
     Unique,
 )
+from sqltest_core.rules._queries import finish_quantile, standalone_queries
 
 if TYPE_CHECKING:
-    from sqltest_core.connectors import Pool
+    import pyarrow as pa
+
+    from sqltest_core.cache import QueryCache
+    from sqltest_core.connectors import Pool, Pools
 
 __all__ = ["evaluate"]
+
+_log = get_logger("sqltest_core.rules")
 
 
 @dataclass(slots=True)
 class _Work:
-    """One rule's progress: the statements it shared and its counts."""
+    """One rule's progress: the statements it ran and where their rows came from."""
 
     index: int
     compiled: Compiled
     started: float
     started_at: dt.datetime
     sql: list[str] = field(default_factory=list)
+    queries: int = 0
+    cache_hits: int = 0
 
 
 async def evaluate(
     rules: Iterable[BaseRule],
     pool: Pool,
     *,
+    pools: Pools | None = None,
+    cache: QueryCache | None = None,
     sample_size: int = 5,
     bad_values_limit: int = 20,
     timeout: float | None = None,
 ) -> list[RuleResult]:
     """Evaluate rules of one data source, in one aggregate scan per table.
 
-    Rules on a table fuse into a single ``SELECT COUNT(*), SUM(CASE ...) ...``;
-    ``unique`` and ``referential_integrity`` rules each run one query of their
-    own, concurrently with the scans when the pool has connections to spare.
-    If that query fails, the batch is split in halves until the broken rules are
-    isolated: they come back ``errored`` with the database's message and every
-    other rule still gets its result. Rules that failed get up to
-    ``sample_size`` failing rows; ``accepted_values`` rules also get up to
+    Row-level and aggregate rules on a table fuse into a single
+    ``SELECT COUNT(*), SUM(CASE ...) ...``. Key, duplicate, reference,
+    sequence, quantile and custom-query rules each run one query of their own,
+    concurrently with the scans when the pool has connections to spare;
+    schema rules read the (cached) catalog, reconciliations fetch both sides'
+    measures, and Python predicates stream the rows they need. If a scan
+    fails, its batch is split in halves until the broken rules are isolated:
+    they come back ``errored`` with the database's message and every other
+    rule still gets its result. Rules that failed get up to ``sample_size``
+    failing rows; ``accepted_values`` rules also get up to
     ``bad_values_limit`` distinct bad values.
 
     Args:
         rules: Rules whose ``source`` is the pool's data source (or unset).
         pool: An open pool for that data source.
+        pools: Pools of other data sources, for reconciliations across two.
+        cache: Reuse query results kept here (see
+            :class:`~sqltest_core.cache.QueryCache`); rules with ``cache:
+            false`` always query.
         sample_size: Failing rows to fetch per failed rule (0: none).
         bad_values_limit: Distinct bad values to list per accepted_values rule.
         timeout: Statement timeout in seconds for each query; a scan that times
@@ -109,37 +135,59 @@ async def evaluate(
             results[index] = _result(rule, pool, Status.ERRORED, reason=reason)
             continue
         work = _Work(index, compiled, started, started_at)
-        if is_standalone(rule):
-            alone.append(work)
-        else:
+        if strategy(rule) == "scan":
             tables.setdefault(rule.table, []).append(work)
-    run = _Run(pool, dialect, results, sample_size, bad_values_limit, timeout)
+        else:
+            alone.append(work)
+    run = _Run(
+        pool, pools, cache, dialect, results, sample_size, bad_values_limit, timeout
+    )
     async with anyio.create_task_group() as tg:
         for table, batch in tables.items():
             tg.start_soon(run.table, table, batch)
         for work in alone:
-            tg.start_soon(run.standalone, work)
+            tg.start_soon(run.alone, work)
     return [results[i] for i in range(len(rules))]
 
 
 @dataclass(slots=True)
 class _Run:
     pool: Pool
+    pools: Pools | None
+    cache: QueryCache | None
     dialect: str
     results: dict[int, RuleResult]
     sample_size: int
     bad_values_limit: int
     timeout: float | None
 
+    async def _fetch(
+        self, sql: str, batch: list[_Work], pool: Pool | None = None
+    ) -> pa.Table:
+        """Run ``sql`` for ``batch``'s rules, through the cache if they all allow."""
+        pool = pool or self.pool
+        for w in batch:
+            w.sql.append(sql)
+            w.queries += 1
+        cache = self.cache if all(w.compiled.rule.cache for w in batch) else None
+        if cache is not None:
+            cached = cache.get(pool.name, sql)
+            if cached is not None:
+                for w in batch:
+                    w.cache_hits += 1
+                return cached
+        data = await pool.fetch_arrow(sql, timeout=self.timeout)
+        if cache is not None:
+            cache.set(pool.name, sql, (), data)
+        return data
+
     async def table(self, table: str, batch: list[_Work]) -> None:
         await self._scan(table, batch, probe=True)
 
     async def _scan(self, table: str, batch: list[_Work], *, probe: bool) -> None:
         plan = scan_plan(table, [w.compiled for w in batch], self.dialect)
-        for w in batch:
-            w.sql.append(plan.sql)
         try:
-            data = await self.pool.fetch_arrow(plan.sql, timeout=self.timeout)
+            data = await self._fetch(plan.sql, batch)
         except QueryError as exc:
             if len(batch) == 1:
                 self._errored(batch, exc)
@@ -163,16 +211,91 @@ class _Run:
             failing = None if failing_at is None else _count(row[failing_at])
             await self._finish(w, _count(row[scanned_at]), failing, values)
 
-    async def standalone(self, w: _Work) -> None:
-        count_sql, _ = standalone_queries(w.compiled, self.dialect, sample_size=0)
-        w.sql.append(count_sql)
+    async def alone(self, w: _Work) -> None:
+        """Evaluate a rule that does not join the fused scan."""
+        rule = w.compiled.rule
         try:
-            data = await self.pool.fetch_arrow(count_sql, timeout=self.timeout)
+            if isinstance(rule, Schema):
+                table = await _checks.find_table(self.pool, rule.table)
+                outcome = _checks.schema_outcome(rule, table, self.dialect)
+                await self._finish(w, outcome.scanned, outcome.failing, (), outcome)
+            elif isinstance(rule, Reconciliation):
+                await self._reconcile(w, rule)
+            elif isinstance(rule, Predicate):
+                await self._predicate(w, rule)
+            else:
+                await self._standalone(w)
         except ConnectorError as exc:
             self._errored([w], exc)
-            return
-        row = [_count(data.column(i)[0].as_py()) for i in range(data.num_columns)]
-        await self._finish(w, row[0], row[1], row[2:])
+        except Exception as exc:  # a predicate's own error or bad answer, or a bug
+            # One rule's surprise must not sink the others' results.
+            what = f"{type(exc).__name__}: {exc}"
+            if isinstance(rule, Predicate):
+                what = f"the predicate failed: {what}"
+            else:
+                _log.error("rule.internal_error", rule_id=rule.id, error=repr(exc))
+                what = f"internal error, please report it: {what}"
+            self._errored([w], QueryError(what, source=self.pool.name))
+
+    async def _standalone(self, w: _Work) -> None:
+        rule = w.compiled.rule
+        if isinstance(rule, DuplicateRows) and rule.columns is None:
+            table = await _checks.find_table(self.pool, rule.table)
+            columns = tuple(c.name for c in table.columns)
+            w.compiled = replace(
+                w.compiled, rule=rule.model_copy(update={"columns": columns})
+            )
+        count_sql, _ = standalone_queries(w.compiled, self.dialect, sample_size=0)
+        data = await self._fetch(count_sql, [w])
+        row = [data.column(i)[0].as_py() for i in range(data.num_columns)]
+        if isinstance(rule, Query):
+            await self._finish(w, None, _count(row[0]), ())
+        elif isinstance(rule, AggregateRule):
+            await self._finish(w, _count(row[0]), None, row[1:])
+        else:
+            await self._finish(w, _count(row[0]), _count(row[1]), row[2:])
+
+    async def _reconcile(self, w: _Work, rule: Reconciliation) -> None:
+        other = self.pool
+        if rule.other_source is not None and rule.other_source != self.pool.name:
+            if self.pools is None:
+                raise QueryError(
+                    f"data source {rule.other_source!r} is not available here: "
+                    "run the rule with run_rules() or pass pools=",
+                    source=self.pool.name,
+                )
+            other = await self.pools.get(rule.other_source)
+        one = other is self.pool
+        statements = _checks.reconcile_queries(rule, self.dialect, one=one)
+        if not one:
+            statements[1] = _checks.reconcile_queries(rule, other.dialect, one=False)[1]
+        pools = [self.pool] if len(statements) == 1 else [self.pool, other]
+        fetched: dict[int, pa.Table] = {}
+
+        async def fetch(i: int) -> None:
+            fetched[i] = await self._fetch(statements[i], [w], pools[i])
+
+        async with anyio.create_task_group() as tg:
+            for i in range(len(statements)):
+                tg.start_soon(fetch, i)
+        sides = [fetched[i] for i in range(len(statements))]
+        outcome = _checks.reconcile(rule, sides, sample_size=self.sample_size)
+        await self._finish(w, outcome.scanned, outcome.failing, (), outcome)
+
+    async def _predicate(self, w: _Work, rule: Predicate) -> None:
+        columns = rule.columns
+        query = exp.select(
+            *([d.column(c, self.dialect) for c in columns] if columns else [exp.Star()])
+        ).from_(d.table(rule.table, self.dialect))
+        if w.compiled.filter is not None:
+            query = query.where(w.compiled.filter.copy())
+        sql = d.render(query, self.dialect)
+        w.sql.append(sql)
+        w.queries += 1
+        outcome = await _checks.predicate_outcome(
+            rule, self.pool, sql, sample_size=self.sample_size, timeout=self.timeout
+        )
+        await self._finish(w, outcome.scanned, outcome.failing, (), outcome)
 
     async def _table_answers(self, table: str, batch: list[_Work]) -> bool:
         """Whether a bare count of ``table`` works; if not, every rule errored."""
@@ -187,11 +310,17 @@ class _Run:
         return True
 
     async def _finish(
-        self, w: _Work, scanned: int, failing: int | None, values: Sequence[object]
+        self,
+        w: _Work,
+        scanned: int | None,
+        failing: int | None,
+        values: Sequence[object],
+        outcome: _checks.Outcome | None = None,
     ) -> None:
         rule = w.compiled.rule
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = {} if outcome is None else dict(outcome.details)
         if isinstance(rule, RowCount):
+            assert scanned is not None
             details["row_count"] = scanned
             failing = max(
                 (rule.min or 0) - scanned,
@@ -199,7 +328,7 @@ class _Run:
                 0,
             )
         elif isinstance(rule, AggregateRule):
-            value = _aggregate(rule, values, scanned)
+            value = _aggregate(rule, values, scanned or 0)
             details["value"] = _json(value)
             failing = int(value is None or not _within(value, rule.min, rule.max))
         elif isinstance(rule, Freshness):
@@ -210,40 +339,19 @@ class _Run:
                 age = (dt.datetime.now(dt.UTC) - newest).total_seconds()
             details["age_seconds"] = age
             failing = int(age is None or age > rule.max_age)
-        elif isinstance(rule, Unique):
-            details["duplicated_values"] = values[0]
+        elif isinstance(rule, Unique | DuplicateRows):
+            details["duplicated_values"] = _count(values[0])
+            if isinstance(rule, DuplicateRows):
+                details["extra_rows"] = _count(values[1])
+            elif isinstance(rule, PrimaryKey):
+                details["null_rows"] = _count(values[1])
+                assert failing is not None
+                details["duplicated_rows"] = failing - details["null_rows"]
         assert failing is not None
         status = _status(rule, failing, scanned)
-        samples: tuple[dict[str, Any], ...] = ()
-        if status is not Status.PASSED:
-            if is_standalone(rule):
-                sample_sql = standalone_queries(
-                    w.compiled, self.dialect, sample_size=self.sample_size
-                )[1]
-                bad_sql = None
-            else:
-                sample_sql, bad_sql = sample_queries(
-                    w.compiled,
-                    self.dialect,
-                    sample_size=self.sample_size,
-                    bad_values_limit=self.bad_values_limit,
-                )
-            try:
-                if sample_sql is not None:
-                    w.sql.append(sample_sql)
-                    samples = tuple(
-                        (
-                            await self.pool.fetch_arrow(
-                                sample_sql, timeout=self.timeout
-                            )
-                        ).to_pylist()
-                    )
-                if bad_sql is not None:
-                    w.sql.append(bad_sql)
-                    bad = await self.pool.fetch_arrow(bad_sql, timeout=self.timeout)
-                    details["bad_values"] = bad.column(0).to_pylist()
-            except ConnectorError as exc:
-                details["samples_error"] = exc.message
+        samples: tuple[dict[str, Any], ...] = () if outcome is None else outcome.samples
+        if status is not Status.PASSED and outcome is None:
+            samples = await self._samples(w, details)
         self.results[w.index] = _result(
             rule,
             self.pool,
@@ -255,7 +363,35 @@ class _Run:
             sql=tuple(w.sql),
             started_at=w.started_at,
             duration_ms=(time.perf_counter() - w.started) * 1000,
+            cache_hit=w.queries > 0 and w.cache_hits == w.queries,
         )
+
+    async def _samples(
+        self, w: _Work, details: dict[str, Any]
+    ) -> tuple[dict[str, Any], ...]:
+        """A failed rule's sample rows (and accepted_values' bad values)."""
+        if strategy(w.compiled.rule) == "query":
+            sample_sql = standalone_queries(
+                w.compiled, self.dialect, sample_size=self.sample_size
+            )[1]
+            bad_sql = None
+        else:
+            sample_sql, bad_sql = sample_queries(
+                w.compiled,
+                self.dialect,
+                sample_size=self.sample_size,
+                bad_values_limit=self.bad_values_limit,
+            )
+        samples: tuple[dict[str, Any], ...] = ()
+        try:
+            if sample_sql is not None:
+                samples = tuple((await self._fetch(sample_sql, [w])).to_pylist())
+            if bad_sql is not None:
+                bad = await self._fetch(bad_sql, [w])
+                details["bad_values"] = bad.column(0).to_pylist()
+        except ConnectorError as exc:
+            details["samples_error"] = exc.message
+        return samples
 
     def _errored(self, batch: list[_Work], exc: ConnectorError) -> None:
         for w in batch:
@@ -287,6 +423,8 @@ def _number(value: object) -> object:
 
 def _aggregate(rule: AggregateRule, values: Sequence[object], scanned: int) -> object:
     """The measured value: floats for ratios and averages, ints for counts."""
+    if isinstance(rule, Quantile):
+        return finish_quantile(rule.q, values)
     if isinstance(rule, StdDev):
         return d.finish_stddev(values)
     if isinstance(rule, NullRatio):
@@ -348,7 +486,7 @@ def _instant(value: object) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _status(rule: BaseRule, failing: int, scanned: int) -> Status:
+def _status(rule: BaseRule, failing: int, scanned: int | None) -> Status:
     if rule.threshold is not None:
         broken = rule.threshold.exceeded(failing, scanned)
     else:

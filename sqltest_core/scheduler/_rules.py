@@ -11,6 +11,7 @@ from sqltest_core.scheduler._dag import BatchTask, RunContext
 from sqltest_core.scheduler._executor import LocalExecutor, OnFailure
 
 if TYPE_CHECKING:
+    from sqltest_core.cache import QueryCache
     from sqltest_core.connectors import Pools
     from sqltest_core.results import RuleResult, RunResult
     from sqltest_core.rules import BaseRule
@@ -32,12 +33,14 @@ class RuleTask:
         source: Data source it runs on (the rule's own, or the run's default).
         timeout: Seconds its batch may take; None for the executor's default.
         sample_size: Failing rows to fetch when it fails.
+        cache: Query results to reuse (see :class:`~sqltest_core.cache.QueryCache`).
     """
 
     rule: BaseRule
     source: str
     timeout: float | None = None
     sample_size: int = 5
+    cache: QueryCache | None = None
 
     @property
     def id(self) -> str:
@@ -69,7 +72,13 @@ class RuleTask:
         if len(rules) != len(tasks):
             raise TypeError("a RuleTask batch holds only RuleTasks")
         pool = await ctx.pools.get(self.source)
-        return await evaluate(rules, pool, sample_size=self.sample_size)
+        return await evaluate(
+            rules,
+            pool,
+            pools=ctx.pools,
+            cache=self.cache,
+            sample_size=self.sample_size,
+        )
 
 
 async def run_rules(
@@ -83,6 +92,7 @@ async def run_rules(
     rule_timeout: float | None = None,
     max_batch: int = 256,
     sample_size: int = 5,
+    cache: QueryCache | None = None,
     listeners: Sequence[Listener] = (),
     run_id: str | None = None,
 ) -> RunResult:
@@ -106,6 +116,8 @@ async def run_rules(
         rule_timeout: Seconds a scan may take; its rules error when it passes.
         max_batch: Most rules fused into one scan.
         sample_size: Failing rows to fetch per failed rule.
+        cache: Reuse query results kept here for its TTL (rules with
+            ``cache: false`` always query); hits show as ``cache_hit``.
         listeners: Receive progress events (one ``TaskFinished`` per rule).
         run_id: Identifier of the run; random when omitted.
 
@@ -134,7 +146,7 @@ async def run_rules(
                 f"rule {rule.id!r} is for data source {name!r}, which is not "
                 f"configured (configured: {', '.join(pools.names) or 'none'})"
             )
-        tasks.append(RuleTask(rule, name, rule_timeout, sample_size))
+        tasks.append(RuleTask(rule, name, rule_timeout, sample_size, cache))
     executor = LocalExecutor(
         max_concurrency=max_concurrency,
         on_failure=on_failure,

@@ -12,15 +12,19 @@ from sqltest_core.rules import (
     AcceptedValues,
     BaseRule,
     DistinctCount,
+    DuplicateRows,
     Expression,
     Format,
     Freshness,
     Length,
     Mean,
     Minimum,
+    Monotonic,
     NoFutureTimestamps,
     NotNull,
     NullRatio,
+    PrimaryKey,
+    Quantile,
     Range,
     ReferentialIntegrity,
     Regex,
@@ -31,12 +35,12 @@ from sqltest_core.rules import (
 from sqltest_core.rules import _dialects as d
 from sqltest_core.rules._compile import (
     compile_rule,
-    is_standalone,
     sample_queries,
     scan_plan,
-    standalone_queries,
+    strategy,
 )
 from sqltest_core.rules._dialects import SqltestSQLite
+from sqltest_core.rules._queries import standalone_queries
 
 HOSTILE = 'a"; drop table x; --'
 VALUE = "x'); drop table t; --"
@@ -170,6 +174,11 @@ STANDALONE = [
         parent_columns=("id",),
         where="id > 1",
     ),
+    PrimaryKey(id="pk", table="sales.orders", columns=(HOSTILE,), where="id > 1"),
+    DuplicateRows(
+        id="dup", table="sales.orders", columns=(HOSTILE, "b"), where="id > 1"
+    ),
+    Monotonic(id="mono", table="sales.orders", column=HOSTILE, order_by=("id",)),
 ]
 
 
@@ -200,7 +209,7 @@ def test_new_kinds_fuse_into_the_one_select(dialect: str) -> None:
 @pytest.mark.parametrize("rule", STANDALONE, ids=lambda r: r.kind)
 def test_standalone_queries_parse_back(dialect: str, rule: BaseRule) -> None:
     compiled = compile_rule(rule, dialect)
-    assert is_standalone(rule)
+    assert strategy(rule) == "query"
     count, samples = standalone_queries(compiled, dialect, sample_size=5)
     for sql in (count, samples):
         assert sql is not None
@@ -219,7 +228,8 @@ def test_snowflake_sql_for_new_kinds() -> None:
     assert {"CurrentTimestamp", "Count", "Sum", "Min", "Max"} <= functions
     assert "STDDEV_SAMP(" in sql and "REGEXP_COUNT(" in sql
     unique, ri = (
-        standalone_queries(c, "snowflake", sample_size=3) for c in compiled[-2:]
+        standalone_queries(c, "snowflake", sample_size=3)
+        for c in compiled[len(NEW_RULES) : len(NEW_RULES) + 2]
     )
     parsed = sqlglot.parse_one(unique[0], read="snowflake")
     assert [e.alias for e in parsed.expressions] == [
@@ -262,3 +272,18 @@ def test_format_patterns_are_portable(name: str) -> None:
         pattern[i : i + n] for n in (1, 2) for i in range(len(pattern))
     }
     assert pattern.startswith("^") and pattern.endswith("$")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_quantile_query_parses_back(dialect: str) -> None:
+    rule = Quantile(id="q", table="sales.orders", column=HOSTILE, q=0.5, max=1)
+    count, samples = standalone_queries(
+        compile_rule(rule, dialect), dialect, sample_size=5
+    )
+    assert samples is None
+    (tree,) = sqlglot.parse(count, read=_read(dialect))
+    assert tree is not None
+    assert HOSTILE in {c.name for c in tree.find_all(exp.Column)}
+    assert ("PERCENTILE_CONT" in count or "QUANTILE_CONT" in count) == (
+        dialect in ("duckdb", "postgres", "snowflake")
+    )

@@ -274,8 +274,8 @@ def test_max_age_parses_to_seconds(text: str | int, seconds: int) -> None:
         ("null_ratio", "column: c\n    min: low", "valid number"),
         (
             "format",
-            "column: c\n    format: phone",
-            "'email', 'uuid', 'iso_date' or 'url'",
+            "column: c\n    format: ssn",
+            "'email', 'uuid', 'iso_date', 'url' or 'phone'",
         ),
     ],
 )
