@@ -16,6 +16,8 @@ run itself could not do its job::
     │   ├── QueryTimeout (also TimeoutError)
     │   ├── PoolTimeout (also TimeoutError)
     │   └── UnsupportedFeature
+    ├── NotInlinable
+    │   └── FixtureTooLarge
     ├── CircuitOpenError
     └── RetryExhausted
 
@@ -34,7 +36,9 @@ __all__ = [
     "ConnectError",
     "ConnectorError",
     "DependencyCycleError",
+    "FixtureTooLarge",
     "MissingDriver",
+    "NotInlinable",
     "PluginError",
     "PluginNotFound",
     "PoolTimeout",
@@ -186,3 +190,44 @@ class RetryExhausted(SqltestError):
     def __init__(self, message: str, *, source: str | None, attempts: int) -> None:
         self.attempts = attempts
         super().__init__(message, source=source)
+
+
+class NotInlinable(SqltestError):
+    """A fixture cannot be written into the statement as literal rows.
+
+    The caller falls back to a temporary table for the fixtures named in
+    ``tables`` (see :func:`sqltest_core.testing.mock_tables`).
+
+    Attributes:
+        tables: Fixture names that could not be inlined.
+    """
+
+    def __init__(self, message: str, *, tables: tuple[str, ...]) -> None:
+        self.tables = tables
+        super().__init__(message)
+
+
+class FixtureTooLarge(NotInlinable):
+    """The fixtures hold more cells than one statement may inline.
+
+    Nothing was rewritten. The caller loads some fixtures (largest first, from
+    ``sizes``) into temporary tables, then calls :func:`mock_tables` again with
+    those fixtures given as the temporary table's name (a ``str``) instead of
+    rows.
+
+    Attributes:
+        sizes: Cells (rows times columns) of each inlined fixture.
+        limit: The ``max_cells`` in force.
+        tables: Fixture names, largest first.
+    """
+
+    def __init__(self, sizes: dict[str, int], *, limit: int) -> None:
+        self.sizes = sizes
+        self.limit = limit
+        ranked = tuple(sorted(sizes, key=lambda name: -sizes[name]))
+        listed = ", ".join(f"{name} ({sizes[name]})" for name in ranked)
+        super().__init__(
+            f"fixtures hold {sum(sizes.values())} cells, over the {limit} one "
+            f"statement may inline: {listed}; use temporary tables",
+            tables=ranked,
+        )
