@@ -1,11 +1,18 @@
 """sqltest_core: test data and SQL inside real databases, asynchronously.
 
+Rules, reporters and results are importable from here; the rule compiler
+(sqlglot) loads on first use of a rule name, so ``import sqltest_core`` stays
+light.
+
 >>> import sqltest_core
 >>> sqltest_core.open_pool("duckdb://:memory:").dialect
 'duckdb'
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from sqltest_core._logging import configure_logging, get_logger
 from sqltest_core._secrets import Secret, redact
@@ -26,11 +33,37 @@ from sqltest_core.errors import (
     SqltestError,
     UnsupportedFeature,
 )
+from sqltest_core.reporting import Reporter
+from sqltest_core.results import RuleResult, RunResult, Severity, Status
+
+if TYPE_CHECKING:
+    from sqltest_core.rules import BaseRule, Rule, evaluate, load_suite, rule
+    from sqltest_core.scheduler import run_rules
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "BaseRule": "sqltest_core.rules",
+    "Rule": "sqltest_core.rules",
+    "evaluate": "sqltest_core.rules",
+    "load_suite": "sqltest_core.rules",
+    "rule": "sqltest_core.rules",
+    "run_rules": "sqltest_core.scheduler",
+}
+
+
+def __getattr__(name: str) -> Any:  # Any: whichever lazily imported name
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sqltest_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "URL",
+    "BaseRule",
     "CircuitOpenError",
     "ConfigError",
     "ConnectError",
@@ -44,17 +77,27 @@ __all__ = [
     "Pools",
     "QueryError",
     "QueryTimeout",
+    "Reporter",
     "RetryExhausted",
+    "Rule",
+    "RuleResult",
+    "RunResult",
     "Secret",
     "Settings",
+    "Severity",
     "SqltestError",
+    "Status",
     "UnsupportedFeature",
     "__version__",
     "collect",
     "configure_logging",
+    "evaluate",
     "get_logger",
     "load_settings",
+    "load_suite",
     "open_pool",
     "redact",
+    "rule",
+    "run_rules",
     "to_polars",
 ]

@@ -18,6 +18,8 @@ PACKAGES = [
     "sqltest_core.results",
     "sqltest_core.rules",
     "sqltest_core.scheduler",
+    "sqltest_core.reporting",
+    "sqltest_core.testing",
 ]
 
 
