@@ -100,10 +100,11 @@ def _mask_row(row: Mapping[str, Any], patterns: Sequence[str]) -> dict[str, Any]
     return {k: MASK if _is_masked(k, patterns) else v for k, v in row.items()}
 
 
-def _mask_details(details: dict[str, Any], patterns: Sequence[str]) -> dict[str, Any]:
+def _mask_details(
+    details: dict[str, Any], column: str | None, patterns: Sequence[str]
+) -> dict[str, Any]:
     out = dict(details)
-    column = details.get("column")
-    if isinstance(column, str) and _is_masked(column, patterns):
+    if column is not None and _is_masked(column, patterns):
         for key in ("bad_values", "value"):
             if isinstance(out.get(key), list):
                 out[key] = [MASK for _ in out[key]]
@@ -127,7 +128,7 @@ def _mask_result(result: RuleResult, patterns: Sequence[str]) -> RuleResult:
     return result.model_copy(
         update={
             "samples": tuple(_mask_row(s, patterns) for s in result.samples),
-            "details": _mask_details(result.details, patterns),
+            "details": _mask_details(result.details, result.column, patterns),
         }
     )
 
@@ -136,8 +137,8 @@ def mask_samples(run: RunResult, columns: Iterable[str]) -> RunResult:
     """A copy of ``run`` with sample values of sensitive columns replaced by ``MASK``.
 
     Columns are names or glob patterns (``*_email``), compared case-insensitively.
-    Sample rows, unit-test row diffs (``details["diff"]``) and, when
-    ``details["column"]`` is sensitive, ``bad_values`` are masked.
+    Sample rows, unit-test row diffs (``details["diff"]``) and, when the
+    result's ``column`` is sensitive, ``bad_values`` and ``value`` are masked.
 
     >>> from sqltest_core.results import RuleResult, RunResult
     >>> run = RunResult(results=[RuleResult(rule_id="r", status="failed",

@@ -58,6 +58,8 @@ class RuleResult(BaseModel):
     source: str | None = None
     """Data source the rule ran on."""
     table: str | None = None
+    column: str | None = None
+    """The column a column rule checks (reports mask its values when sensitive)."""
     tags: tuple[str, ...] = ()
     failing_count: int | None = None
     """Rows that broke the rule (see docs for each kind's counting convention)."""
@@ -141,6 +143,7 @@ class RunResult(BaseModel):
                 ("severity", pa.string()),
                 ("source", pa.string()),
                 ("table", pa.string()),
+                ("column", pa.string()),
                 ("tags", pa.list_(pa.string())),
                 ("failing_count", pa.int64()),
                 ("rows_scanned", pa.int64()),

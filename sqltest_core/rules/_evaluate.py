@@ -505,6 +505,7 @@ def _result(rule: BaseRule, pool: Pool, status: Status, **fields: Any) -> RuleRe
         severity=rule.severity,
         source=rule.source or pool.name,
         table=rule.table,
+        column=getattr(rule, "column", None),
         tags=rule.tags,
         **fields,
     )

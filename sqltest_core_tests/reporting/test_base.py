@@ -147,9 +147,9 @@ def test_masking_matches_names_and_globs_case_insensitively() -> None:
             RuleResult(
                 rule_id="r",
                 status="failed",
+                column="EMAIL",
                 samples=({"id": 1, "Email": "a@b.c", "ssn_hash": "x", "name": "Al"},),
                 details={
-                    "column": "EMAIL",
                     "bad_values": ["a@b.c", None],
                     "diff": {
                         "missing": [{"email": "m@x.y", "n": 1}],
@@ -163,7 +163,6 @@ def test_masking_matches_names_and_globs_case_insensitively() -> None:
     masked = mask_samples(run, ["email", "SSN_*"]).results[0]
     assert masked.samples == ({"id": 1, "Email": MASK, "ssn_hash": MASK, "name": "Al"},)
     assert masked.details == {
-        "column": "EMAIL",
         "bad_values": [MASK, MASK],
         "diff": {
             "missing": [{"email": MASK, "n": 1}],
