@@ -472,3 +472,28 @@ async def test_bad_custom_rules_error_alone(tables: Pool) -> None:
     assert "one SELECT" in (not_query.reason or "")
     assert fine.failing_count == 3
     assert await tables.scalar("SELECT COUNT(*) FROM facts") == 20
+
+
+async def test_hostile_names_in_reconciliation_and_predicates(tables: Pool) -> None:
+    def positive(batch: pa.RecordBatch) -> pa.Array:
+        return pc.greater(batch.column(0), 3)
+
+    rules = [
+        Reconciliation(
+            id="rec",
+            table=X,
+            other_table=X,
+            measure="sum",
+            column=HOSTILE,
+            group_by=(HOSTILE,),
+            other_where="id > 1",
+        ),
+        Predicate(id="pred", table=X, columns=(HOSTILE,), predicate=positive),
+        Schema(id="schema", table=X, columns={HOSTILE: "integer"}, allow_extra=True),
+    ]
+    rec, pred, schema = await evaluate(rules, tables)
+    # Group 1 (row 1) exists on this side only; the others match.
+    assert (rec.status, rec.failing_count, rec.rows_scanned) == (Status.FAILED, 1, 10)
+    assert (pred.failing_count, pred.rows_scanned) == (4, 12)  # 1, 2, 2 and 3; NULL passes
+    assert schema.status is Status.PASSED, schema.details
+    assert await tables.scalar(f"SELECT COUNT(*) FROM {X}") == 12
