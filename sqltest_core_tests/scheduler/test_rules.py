@@ -306,3 +306,28 @@ async def test_a_rule_timeout_errors_its_scan(db: tuple[Pools, Pool]) -> None:
         ("after", "skipped", None, "dependency slow errored"),
     ]
     assert run.results[0].status is Status.ERRORED
+
+
+async def test_a_result_cache_answers_a_second_run_without_queries(
+    db: tuple[Pools, Pool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqltest_core.cache import QueryCache
+    from sqltest_core.rules import Reconciliation
+
+    pools, pool = db
+    sent = Recorder(pool, monkeypatch)
+    cache = QueryCache(ttl=60)
+    rules = [
+        NotNull(id="n", table="t", column="maybe"),
+        Reconciliation(id="rec", table="t", other_table="u", other_source="local"),
+        Range(id="fresh", table="v", column="i", max=10, cache=False),
+    ]
+    first = await run_rules(rules, pools, cache=cache)
+    queries = len(sent.sql)
+    second = await run_rules(rules, pools, cache=cache)
+    assert [r.cache_hit for r in first.results] == [False, False, False]
+    assert [r.cache_hit for r in second.results] == [True, True, False]
+    # Only the opted-out rule's scan and sample query ran again.
+    assert len(sent.sql) - queries == 2
+    assert outcome(first) == outcome(second)
+    assert cache.stats.hits == 3  # the scan of t, its sample query, the totals
