@@ -18,6 +18,7 @@ run itself could not do its job::
     │   └── UnsupportedFeature
     ├── NotInlinable
     │   └── FixtureTooLarge
+    ├── DeliveryError
     ├── CircuitOpenError
     └── RetryExhausted
 
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "ConnectorError",
+    "DeliveryError",
     "DependencyCycleError",
     "FixtureTooLarge",
     "MissingDriver",
@@ -60,7 +62,13 @@ class SqltestError(Exception):
         message: What went wrong and, where it helps, what was expected.
         source: Name of the data source involved, if any.
         sql: The statement involved, if any (never its parameters).
+
+    Attributes:
+        transient: True when retrying may succeed; retry policies retry only
+            these.
     """
+
+    transient: bool = False
 
     def __init__(
         self, message: str, *, source: str | None = None, sql: str | None = None
@@ -130,12 +138,9 @@ class PluginNotFound(PluginError, LookupError):
 class ConnectorError(SqltestError):
     """A database could not do what was asked.
 
-    Attributes:
-        transient: True when retrying may succeed (connection refused or reset,
-            server restarting, serialization failure, deadlock).
+    ``transient`` errors: connection refused or reset, server restarting,
+    serialization failure, deadlock.
     """
-
-    transient: bool = False
 
     def __init__(
         self,
@@ -231,3 +236,26 @@ class FixtureTooLarge(NotInlinable):
             f"statement may inline: {listed}; use temporary tables",
             tables=ranked,
         )
+
+
+class DeliveryError(SqltestError):
+    """A delivery target (webhook, Slack, SMTP) could not take the report.
+
+    Attributes:
+        status: The HTTP status or SMTP reply code, when there was one.
+        retry_after: Seconds the receiver asked to wait (HTTP ``Retry-After``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        transient: bool = False,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, source=source)
+        self.transient = transient
+        self.status = status
+        self.retry_after = retry_after

@@ -20,6 +20,7 @@ PACKAGES = [
     "sqltest_core.scheduler",
     "sqltest_core.reporting",
     "sqltest_core.testing",
+    "sqltest_core.delivery",
 ]
 
 

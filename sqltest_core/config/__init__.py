@@ -14,6 +14,7 @@ from sqltest_core.config._models import (
     LogSettings,
     PoolSettings,
     RetrySettings,
+    SecretField,
     Settings,
 )
 from sqltest_core.config._url import URL
@@ -26,8 +27,15 @@ __all__ = [
     "LogSettings",
     "PoolSettings",
     "RetrySettings",
+    "SecretField",
     "Settings",
     "load_settings",
     "load_yaml",
     "validate",
 ]
+
+# Settings.delivery refers to the delivery package, which itself builds on the
+# models above: resolve the reference once both are loaded.
+from sqltest_core.delivery import DeliverySettings
+
+Settings.model_rebuild(_types_namespace={"DeliverySettings": DeliverySettings})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -48,6 +48,7 @@ class _SecretType:
 
 
 SecretField = Annotated[Secret, _SecretType]
+"""A pydantic field holding a :class:`~sqltest_core.Secret` (given as a string)."""
 
 
 class _Model(BaseModel):
@@ -143,6 +144,10 @@ class LogSettings(_Model):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+if TYPE_CHECKING:
+    from sqltest_core.delivery import DeliverySettings
+
+
 class Settings(_Model):
     """Everything a ``sqltest.yml`` holds.
 
@@ -153,6 +158,8 @@ class Settings(_Model):
 
     data_sources: dict[str, DataSource] = Field(default_factory=dict)
     logging: LogSettings = LogSettings()
+    delivery: DeliverySettings | None = None
+    """Where reports go after a run (see :mod:`sqltest_core.delivery`)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -20,7 +20,7 @@ from tenacity import (
 
 from sqltest_core._logging import get_logger
 from sqltest_core.config import RetrySettings
-from sqltest_core.errors import ConnectorError, RetryExhausted
+from sqltest_core.errors import RetryExhausted, SqltestError
 from sqltest_core.resilience._breaker import CircuitBreaker
 
 __all__ = ["RetryPolicy", "is_transient"]
@@ -36,7 +36,7 @@ def is_transient(exc: BaseException) -> bool:
     >>> is_transient(ConnectError("refused")), is_transient(QueryError("syntax"))
     (True, False)
     """
-    return isinstance(exc, ConnectorError) and exc.transient
+    return isinstance(exc, SqltestError) and exc.transient
 
 
 class RetryPolicy:
@@ -96,7 +96,7 @@ class RetryPolicy:
             breaker.before_call()
         try:
             result = await operation()
-        except ConnectorError as exc:
+        except SqltestError as exc:
             if breaker is not None:
                 if exc.transient:
                     breaker.record_failure()
