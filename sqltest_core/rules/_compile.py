@@ -145,7 +145,7 @@ def _compile(
     if isinstance(rule, Query):
         d.parse_query(rule.sql, dialect)
     where = d.parse_condition(rule.where, dialect) if rule.where else None
-    if strategy(rule) != "scan":
+    if strategy(rule, dialect) != "scan":
         return where, None, (), None
     failing: exp.Expr | None = None
     aggregates: tuple[exp.Expr, ...] = ()
@@ -170,11 +170,13 @@ Strategy = Literal["scan", "query", "schema", "reconcile", "predicate"]
 catalog, by comparing two measures, or by streaming rows to Python."""
 
 
-def strategy(rule: BaseRule) -> Strategy:
-    """How ``rule`` is evaluated (see :data:`Strategy`)."""
+def strategy(rule: BaseRule, dialect: str) -> Strategy:
+    """How ``rule`` is evaluated on ``dialect`` (see :data:`Strategy`)."""
     if isinstance(rule, Unique | DuplicateRows | ReferentialIntegrity):
         return "query"  # PrimaryKey is a Unique
     if isinstance(rule, Monotonic | Quantile | Query):
+        return "query"
+    if isinstance(rule, DistinctCount) and d.distinct_blocks_parallelism(dialect):
         return "query"
     if isinstance(rule, Schema):
         return "schema"

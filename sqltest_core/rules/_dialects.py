@@ -51,6 +51,7 @@ __all__ = [
     "as_text",
     "column",
     "dialect_of",
+    "distinct_blocks_parallelism",
     "finish_stddev",
     "has_percentile_cont",
     "is_future",
@@ -215,6 +216,15 @@ def is_future(value: exp.Expr, dialect: str) -> exp.Expr:
 def as_text(value: exp.Expr) -> exp.Expr:
     """``value`` cast to the engine's text type (``CHAR`` on MySQL)."""
     return exp.Cast(this=value, to=exp.DataType.build("text"))
+
+
+def distinct_blocks_parallelism(dialect: str) -> bool:
+    """Whether ``COUNT(DISTINCT ...)`` keeps the engine from scanning in parallel.
+
+    PostgreSQL cannot parallelise an aggregate holding it, so ``distinct_count``
+    runs as a query of its own there, beside the parallel fused scan.
+    """
+    return dialect == "postgres"
 
 
 def has_percentile_cont(dialect: str) -> bool:

@@ -135,7 +135,7 @@ async def evaluate(
             results[index] = _result(rule, pool, Status.ERRORED, reason=reason)
             continue
         work = _Work(index, compiled, started, started_at)
-        if strategy(rule) == "scan":
+        if strategy(rule, dialect) == "scan":
             tables.setdefault(rule.table, []).append(work)
         else:
             alone.append(work)
@@ -370,7 +370,7 @@ class _Run:
         self, w: _Work, details: dict[str, Any]
     ) -> tuple[dict[str, Any], ...]:
         """A failed rule's sample rows (and accepted_values' bad values)."""
-        if strategy(w.compiled.rule) == "query":
+        if strategy(w.compiled.rule, self.dialect) == "query":
             sample_sql = standalone_queries(
                 w.compiled, self.dialect, sample_size=self.sample_size
             )[1]

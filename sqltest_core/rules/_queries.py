@@ -18,6 +18,7 @@ from sqlglot import exp
 from sqltest_core.rules import _dialects as d
 from sqltest_core.rules._compile import Compiled, count_if
 from sqltest_core.rules._models import (
+    DistinctCount,
     DuplicateRows,
     Monotonic,
     PrimaryKey,
@@ -48,6 +49,8 @@ def standalone_queries(
         return _monotonic_queries(rule, c.filter, dialect, sample_size)
     if isinstance(rule, Quantile):
         return _quantile_query(rule, c.filter, dialect), None
+    if isinstance(rule, DistinctCount):
+        return _distinct_query(rule, c.filter, dialect), None
     assert isinstance(rule, Query)
     return _custom_queries(rule, dialect, sample_size)
 
@@ -240,6 +243,15 @@ def _monotonic_queries(
         )
         samples = d.render(query, dialect)
     return d.render(count, dialect), samples
+
+
+def _distinct_query(rule: DistinctCount, where: exp.Expr | None, dialect: str) -> str:
+    col = d.column(rule.column, dialect)
+    query = exp.select(
+        exp.alias_(exp.Count(this=exp.Star()), "rows_scanned"),
+        exp.Count(this=exp.Distinct(expressions=[col])),
+    ).from_(d.table(rule.table, dialect))
+    return d.render(_where(query, where), dialect)
 
 
 def _quantile_query(rule: Quantile, where: exp.Expr | None, dialect: str) -> str:

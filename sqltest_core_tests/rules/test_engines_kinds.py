@@ -494,6 +494,9 @@ async def test_hostile_names_in_reconciliation_and_predicates(tables: Pool) -> N
     rec, pred, schema = await evaluate(rules, tables)
     # Group 1 (row 1) exists on this side only; the others match.
     assert (rec.status, rec.failing_count, rec.rows_scanned) == (Status.FAILED, 1, 10)
-    assert (pred.failing_count, pred.rows_scanned) == (4, 12)  # 1, 2, 2 and 3; NULL passes
+    assert (pred.failing_count, pred.rows_scanned) == (
+        4,
+        12,
+    )  # 1, 2, 2 and 3; NULL passes
     assert schema.status is Status.PASSED, schema.details
     assert await tables.scalar(f"SELECT COUNT(*) FROM {X}") == 12

@@ -184,7 +184,14 @@ async def test_row_level_unique_and_relationship_kinds(facts: Pool) -> None:
 async def test_aggregate_kinds_fuse_into_one_scan(facts: Pool, engine: str) -> None:
     rules = [rule for rule, _, _ in AGGREGATES]
     results = await evaluate(rules, facts)
-    assert len({r.sql for r in results}) == 1 and len(results[0].sql) == 1
+    # One scan, except that PostgreSQL counts distinct values beside it (a
+    # COUNT(DISTINCT) would keep its scan from running in parallel).
+    alone = {"dc", "dc_where"} if engine == "postgres" else set()
+    scans = {r.sql for r in results if r.rule_id not in alone}
+    assert len(scans) == 1 and len(results[0].sql) == 1
+    for r in results:
+        if r.rule_id in alone:
+            assert "COUNT(DISTINCT" in r.sql[0] and "SUM(" not in r.sql[0]
     for (rule, value, passes), got in zip(AGGREGATES, results, strict=True):
         assert got.rule_id == rule.id
         want = (Status.PASSED, 0) if passes else (Status.FAILED, 1)
