@@ -31,8 +31,14 @@ async def run_interruptible(
     ``func`` returns; it must be harmless when nothing is running.
     """
     done = threading.Event()
+    lock = threading.Lock()
+    state = {"started": False, "abandoned": False}
 
     def call() -> T:
+        with lock:
+            if state["abandoned"]:  # cancelled before it started: never run it
+                raise anyio.get_cancelled_exc_class()
+            state["started"] = True
         try:
             return func()
         finally:
@@ -43,6 +49,12 @@ async def run_interruptible(
             call, abandon_on_cancel=True, limiter=limiter
         )
     except anyio.get_cancelled_exc_class():
+        with lock:
+            # Cancelled while waiting for a thread (the limiter was full):
+            # nothing runs, so there is nothing to interrupt or wait for.
+            state["abandoned"] = not state["started"]
+        if state["abandoned"]:
+            raise
         with anyio.CancelScope(shield=True):
             # An interrupt that lands before the driver starts the statement
             # (or between two of its steps) is lost, so repeat it until the call

@@ -32,3 +32,20 @@ async def test_result_and_errors_pass_through() -> None:
     assert await run_interruptible(lambda: 41 + 1) == 42
     with pytest.raises(ZeroDivisionError):
         await run_interruptible(lambda: 1 / 0)
+
+
+async def test_cancel_while_waiting_for_a_thread_returns_and_never_runs() -> None:
+    limiter = anyio.CapacityLimiter(1)
+    ran: list[str] = []
+    release = threading.Event()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: run_interruptible(release.wait, limiter=limiter))
+        await anyio.sleep(0.05)  # the only thread slot is taken
+        with anyio.fail_after(5):  # the hang this guards against
+            with anyio.move_on_after(0.05) as waiting:
+                await run_interruptible(lambda: ran.append("late"), limiter=limiter)
+        release.set()
+    assert waiting.cancelled_caught
+    await anyio.sleep(0.05)
+    assert ran == []  # cancelled before it started: it never runs later either
