@@ -1,8 +1,8 @@
 """sqltest_core: test data and SQL inside real databases, asynchronously.
 
-Rules, reporters and results are importable from here; the rule compiler
-(sqlglot) loads on first use of a rule name, so ``import sqltest_core`` stays
-light.
+Rules, SQL unit tests, reporters and results are importable from here; rules
+and tests (sqlglot, pyarrow) load on first use of one of their names, so
+``import sqltest_core`` stays light.
 
 >>> import sqltest_core
 >>> sqltest_core.open_pool("duckdb://:memory:").dialect
@@ -39,6 +39,14 @@ from sqltest_core.results import RuleResult, RunResult, Severity, Status
 if TYPE_CHECKING:
     from sqltest_core.rules import BaseRule, Rule, evaluate, load_suite, rule
     from sqltest_core.scheduler import run_rules
+    from sqltest_core.testing import (
+        Fixture,
+        SQLTest,
+        TestCase,
+        fixture,
+        run_tests,
+        unit_test,
+    )
 
 __version__ = "0.1.0"
 
@@ -49,6 +57,12 @@ _LAZY = {
     "load_suite": "sqltest_core.rules",
     "rule": "sqltest_core.rules",
     "run_rules": "sqltest_core.scheduler",
+    "Fixture": "sqltest_core.testing",
+    "SQLTest": "sqltest_core.testing",
+    "TestCase": "sqltest_core.testing",
+    "fixture": "sqltest_core.testing",
+    "run_tests": "sqltest_core.testing",
+    "unit_test": "sqltest_core.testing",
 }
 
 
@@ -69,6 +83,7 @@ __all__ = [
     "ConnectError",
     "ConnectorError",
     "DataSource",
+    "Fixture",
     "MissingDriver",
     "PluginError",
     "PluginNotFound",
@@ -82,16 +97,19 @@ __all__ = [
     "Rule",
     "RuleResult",
     "RunResult",
+    "SQLTest",
     "Secret",
     "Settings",
     "Severity",
     "SqltestError",
     "Status",
+    "TestCase",
     "UnsupportedFeature",
     "__version__",
     "collect",
     "configure_logging",
     "evaluate",
+    "fixture",
     "get_logger",
     "load_settings",
     "load_suite",
@@ -99,5 +117,7 @@ __all__ = [
     "redact",
     "rule",
     "run_rules",
+    "run_tests",
     "to_polars",
+    "unit_test",
 ]

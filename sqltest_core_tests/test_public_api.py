@@ -21,6 +21,8 @@ PACKAGES = [
     "sqltest_core.reporting",
     "sqltest_core.testing",
     "sqltest_core.delivery",
+    "sqltest_core.history",
+    "sqltest_core.cli",
 ]
 
 

@@ -110,7 +110,7 @@ def golden_run(run_id: str = "nightly-42", shift: float = 0.0) -> RunResult:
             RuleResult(
                 rule_id="test.monthly_revenue",
                 status=Status.FAILED,
-                kind="unit_test",
+                kind="test",
                 description="Monthly revenue view sums paid orders",
                 source="warehouse",
                 table="analytics.monthly_revenue",

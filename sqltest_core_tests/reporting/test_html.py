@@ -108,7 +108,7 @@ def test_html_summary_figures() -> None:
         "accepted_values",
         "custom",
         "not_null",
-        "unit_test",
+        "test",
         "expression",
         "freshness",
         "unique",

@@ -31,7 +31,7 @@ def test_markdown_headline_counts_and_failing_table() -> None:
     table = [line for line in lines if line.startswith(("| ❌", "| ⚠️", "| 💥"))]
     assert table == [
         "| ❌ failed | orders.status\\_known | accepted\\_values | warehouse | sales.orders | 12 | 1.20% | error |",
-        "| ❌ failed | test.monthly\\_revenue | unit\\_test | warehouse | analytics.monthly\\_revenue | 3 |  | error |",
+        "| ❌ failed | test.monthly\\_revenue | test | warehouse | analytics.monthly\\_revenue | 3 |  | error |",
         "| ⚠️ warned | &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; | custom | warehouse | sales.&lt;orders&gt; | 1 | 33.33% | warn |",
         "| 💥 errored | customers.email\\_not\\_null | not\\_null | crm | public.customers |  |  | error |",
     ]
