@@ -3,7 +3,8 @@
 sqltest_core keeps its own structlog pipeline, so it neither depends on nor
 changes the host application's global structlog configuration. Until
 :func:`configure_logging` is called it reports warnings and errors only. Every
-event passes through a processor that masks credentials.
+event passes through a processor that masks credentials. structlog is imported
+when the first event passes the level, so a quiet process never pays for it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import logging
 import sys
 from collections.abc import MutableMapping
 from typing import Any, Literal, TextIO
-
-import structlog
 
 from sqltest_core._secrets import redact
 
@@ -31,7 +30,10 @@ def _redact_event(
     return event
 
 
-_bound: Any = None  # the current structlog BoundLogger; replaced by configure_logging
+_LEVELS = logging.getLevelNamesMapping()
+_threshold = _LEVELS["WARNING"]
+_settings: tuple[str, str, TextIO | None] = ("console", "WARNING", None)
+_bound: Any = None  # the structlog BoundLogger, built at the first event logged
 
 
 def configure_logging(
@@ -53,7 +55,19 @@ def configure_logging(
     True
     >>> configure_logging(level="WARNING")
     """
+    global _bound, _settings, _threshold
+    _threshold = _LEVELS[level.upper()]
+    _settings = (format, level, stream)
+    _bound = None
+
+
+def _logger() -> Any:  # Any: structlog's BoundLogger, imported here
     global _bound
+    if _bound is not None:
+        return _bound
+    import structlog
+
+    format, level, stream = _settings
     out = stream if stream is not None else sys.stderr
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -69,11 +83,10 @@ def configure_logging(
             _redact_event,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level.upper()]),
         cache_logger_on_first_use=False,
     )
+    return _bound
 
 
 class Logger:
@@ -85,21 +98,22 @@ class Logger:
         self.name = name
 
     def debug(self, event: str, **fields: Any) -> None:
-        _bound.debug(event, component=self.name, **fields)
+        if _threshold <= logging.DEBUG:
+            _logger().debug(event, component=self.name, **fields)
 
     def info(self, event: str, **fields: Any) -> None:
-        _bound.info(event, component=self.name, **fields)
+        if _threshold <= logging.INFO:
+            _logger().info(event, component=self.name, **fields)
 
     def warning(self, event: str, **fields: Any) -> None:
-        _bound.warning(event, component=self.name, **fields)
+        if _threshold <= logging.WARNING:
+            _logger().warning(event, component=self.name, **fields)
 
     def error(self, event: str, **fields: Any) -> None:
-        _bound.error(event, component=self.name, **fields)
+        if _threshold <= logging.ERROR:
+            _logger().error(event, component=self.name, **fields)
 
 
 def get_logger(name: str) -> Logger:
     """The logger for component ``name``."""
     return Logger(name)
-
-
-configure_logging(level="WARNING")

@@ -9,14 +9,16 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from sqltest_core._secrets import redact
 from sqltest_core.config._models import Settings
 from sqltest_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["interpolate", "load_settings", "load_yaml", "validate"]
 
@@ -64,6 +66,8 @@ def load_yaml(
             raise ConfigError(
                 f"cannot read configuration: {exc.strerror}", file=file
             ) from None
+    import yaml  # PyYAML loads with the first file read
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -87,6 +91,8 @@ def load_yaml(
 
 
 def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+    import yaml
+
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:

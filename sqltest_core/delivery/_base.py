@@ -14,7 +14,7 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
 from sqltest_core._secrets import redact
-from sqltest_core.config import RetrySettings
+from sqltest_core.config._models import RetrySettings  # not the package: it imports us
 from sqltest_core.errors import DeliveryError
 from sqltest_core.reporting import make_reporter
 from sqltest_core.results import RuleResult, RunResult, Status

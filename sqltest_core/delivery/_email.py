@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sqltest_core.config import SecretField
+from sqltest_core.config._models import SecretField
 from sqltest_core.delivery._base import (
     DeliveryError,
     Reports,

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from sqltest_core._secrets import Secret, register_secret
-from sqltest_core.config import SecretField
+from sqltest_core.config._models import SecretField
 from sqltest_core.delivery._base import DeliveryError, Reports, TargetBase
 
 if TYPE_CHECKING:

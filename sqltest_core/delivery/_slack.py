@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Final, Literal
 from pydantic import Field, field_validator
 
 from sqltest_core._secrets import Secret
-from sqltest_core.config import SecretField
+from sqltest_core.config._models import SecretField
 from sqltest_core.delivery._base import (
     Reports,
     TargetBase,

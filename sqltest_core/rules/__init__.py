@@ -51,7 +51,7 @@ from sqltest_core.rules._models import (
     Unique,
     rule,
 )
-from sqltest_core.rules._suite import load_suite
+from sqltest_core.rules._suite import load_suite, parse_suite
 
 __all__ = [
     "AcceptedValues",
@@ -89,5 +89,6 @@ __all__ = [
     "Unique",
     "evaluate",
     "load_suite",
+    "parse_suite",
     "rule",
 ]

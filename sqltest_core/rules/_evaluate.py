@@ -47,7 +47,11 @@ from sqltest_core.rules._models import (
     Sum,
     Unique,
 )
-from sqltest_core.rules._queries import finish_quantile, standalone_queries
+from sqltest_core.rules._queries import (
+    finish_quantile,
+    has_sample_keys,
+    standalone_queries,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -71,6 +75,8 @@ class _Work:
     sql: list[str] = field(default_factory=list)
     queries: int = 0
     cache_hits: int = 0
+    sample_keys: tuple[object, ...] | None = None
+    """Keys whose rows the sample query fetches (see ``standalone_queries``)."""
 
 
 async def evaluate(
@@ -204,12 +210,15 @@ class _Run:
             self._errored(batch, exc)
             return
         row = [data.column(i)[0].as_py() for i in range(data.num_columns)]
-        for w, scanned_at, failing_at, values_at in zip(
-            batch, plan.scanned_at, plan.failing_at, plan.values_at, strict=True
-        ):
-            values = [row[i] for i in values_at]
-            failing = None if failing_at is None else _count(row[failing_at])
-            await self._finish(w, _count(row[scanned_at]), failing, values)
+        # Failed rules fetch their samples at once, each on its own connection
+        # as the pool allows, rather than one after another.
+        async with anyio.create_task_group() as tg:
+            for w, scanned_at, failing_at, values_at in zip(
+                batch, plan.scanned_at, plan.failing_at, plan.values_at, strict=True
+            ):
+                values = [row[i] for i in values_at]
+                failing = None if failing_at is None else _count(row[failing_at])
+                tg.start_soon(self._finish, w, _count(row[scanned_at]), failing, values)
 
     async def alone(self, w: _Work) -> None:
         """Evaluate a rule that does not join the fused scan."""
@@ -248,6 +257,9 @@ class _Run:
         count_sql, _ = standalone_queries(w.compiled, self.dialect, sample_size=0)
         data = await self._fetch(count_sql, [w])
         row = [data.column(i)[0].as_py() for i in range(data.num_columns)]
+        if has_sample_keys(rule):
+            w.sample_keys = tuple(k for k in row[-2:] if k is not None)
+            row = row[:-2]
         if isinstance(rule, Query):
             await self._finish(w, None, _count(row[0]), ())
         elif isinstance(rule, AggregateRule):
@@ -372,7 +384,10 @@ class _Run:
         """A failed rule's sample rows (and accepted_values' bad values)."""
         if strategy(w.compiled.rule, self.dialect) == "query":
             sample_sql = standalone_queries(
-                w.compiled, self.dialect, sample_size=self.sample_size
+                w.compiled,
+                self.dialect,
+                sample_size=self.sample_size,
+                sample_keys=w.sample_keys,
             )[1]
             bad_sql = None
         else:
@@ -382,16 +397,25 @@ class _Run:
                 sample_size=self.sample_size,
                 bad_values_limit=self.bad_values_limit,
             )
-        samples: tuple[dict[str, Any], ...] = ()
+        found: dict[str, pa.Table] = {}
+
+        async def fetch(name: str, sql: str) -> None:
+            found[name] = await self._fetch(sql, [w])
+
         try:
-            if sample_sql is not None:
-                samples = tuple((await self._fetch(sample_sql, [w])).to_pylist())
-            if bad_sql is not None:
-                bad = await self._fetch(bad_sql, [w])
-                details["bad_values"] = bad.column(0).to_pylist()
-        except ConnectorError as exc:
-            details["samples_error"] = exc.message
-        return samples
+            async with anyio.create_task_group() as tg:
+                for name, sql in (("samples", sample_sql), ("bad", bad_sql)):
+                    if sql is not None:
+                        tg.start_soon(fetch, name, sql)
+        except* ConnectorError as group:
+            first = group.exceptions[0]
+            assert isinstance(first, ConnectorError)
+            details["samples_error"] = first.message
+        if sample_sql is not None and bad_sql is not None:  # keep the listed order
+            w.sql[-2:] = [sample_sql, bad_sql]
+        if "bad" in found:
+            details["bad_values"] = found["bad"].column(0).to_pylist()
+        return tuple(found["samples"].to_pylist()) if "samples" in found else ()
 
     def _errored(self, batch: list[_Work], exc: ConnectorError) -> None:
         for w in batch:

@@ -28,19 +28,26 @@ from sqltest_core.rules._models import (
     Unique,
 )
 
-__all__ = ["finish_quantile", "standalone_queries"]
+__all__ = ["finish_quantile", "has_sample_keys", "standalone_queries"]
 
 
 def standalone_queries(
-    c: Compiled, dialect: str, *, sample_size: int
+    c: Compiled,
+    dialect: str,
+    *,
+    sample_size: int,
+    sample_keys: Sequence[object] | None = None,
 ) -> tuple[str, str | None]:
     """``c``'s count query and (with ``sample_size``) its sample query.
 
-    A ``duplicate_rows`` rule must have its ``columns`` filled in.
+    A ``duplicate_rows`` rule must have its ``columns`` filled in. A one-column
+    ``unique`` or ``primary_key`` count query ends with the smallest and largest
+    duplicated key; given back as ``sample_keys``, they let the sample query
+    fetch those keys' rows without grouping the table again.
     """
     rule = c.rule
     if isinstance(rule, Unique):  # and PrimaryKey
-        return _unique_queries(rule, c.filter, dialect, sample_size)
+        return _unique_queries(rule, c.filter, dialect, sample_size, sample_keys)
     if isinstance(rule, DuplicateRows):
         return _duplicate_queries(rule, c.filter, dialect, sample_size)
     if isinstance(rule, ReferentialIntegrity):
@@ -62,8 +69,26 @@ def _key_aliases(cols: list[exp.Expr], keys: list[str], dialect: str) -> list[ex
     ]
 
 
+def has_sample_keys(rule: object) -> bool:
+    """Whether ``rule``'s count query ends with two sample keys (first, last)."""
+    return isinstance(rule, Unique) and len(rule.columns) == 1
+
+
+def _literal_keys(keys: Sequence[object] | None) -> list[exp.Expr] | None:
+    """Keys as literals, when all are plain ints or strings (else None)."""
+    if keys is None or not all(
+        isinstance(k, int | str) and not isinstance(k, bool) for k in keys
+    ):
+        return None
+    return [exp.convert(k) for k in dict.fromkeys(keys)]
+
+
 def _unique_queries(
-    rule: Unique, where: exp.Expr | None, dialect: str, sample_size: int
+    rule: Unique,
+    where: exp.Expr | None,
+    dialect: str,
+    sample_size: int,
+    sample_keys: Sequence[object] | None,
 ) -> tuple[str, str | None]:
     cols: list[exp.Expr] = [d.column(n, dialect) for n in rule.columns]
     keys = [f"sqltest_k{i}" for i in range(len(cols))]
@@ -89,11 +114,34 @@ def _unique_queries(
     ]
     if pk:
         figures.append(exp.alias_(_rows_if(null_key, size), "null_rows"))
+    if has_sample_keys(rule):
+        dup_key = exp.Case(ifs=[exp.If(this=duplicated.copy(), true=key_cols[0])])
+        figures.append(exp.alias_(exp.Min(this=dup_key), "first_key"))
+        figures.append(exp.alias_(exp.Max(this=dup_key.copy()), "last_key"))
     count = exp.select(*figures).from_(
         groups.subquery(d.identifier("sqltest_g", dialect))
     )
     samples = None
-    if sample_size > 0:
+    literals = _literal_keys(sample_keys) if has_sample_keys(rule) else None
+    if sample_size > 0 and literals is not None:
+        # The rows of the first and last duplicated keys (and NULL keys of a
+        # primary key): one filtered scan, no second grouping of the table.
+        col = cols[0]
+        wanted: list[exp.Expr] = []
+        if literals:
+            wanted.append(exp.In(this=col.copy(), expressions=literals))
+        if pk:
+            wanted.append(exp.Is(this=col.copy(), expression=exp.Null()))
+        if not wanted:
+            return d.render(count, dialect), None
+        query = _where(
+            exp.select(exp.Star()).from_(d.table(rule.table, dialect)),
+            where,
+            exp.or_(*wanted),
+        )
+        by_key = exp.Ordered(this=col.copy(), nulls_first=False)
+        samples = d.render(query.order_by(by_key).limit(sample_size), dialect)
+    elif sample_size > 0:
         dup_keys = (
             _where(
                 exp.select(*_key_aliases(cols, keys, dialect)).from_(

@@ -216,9 +216,7 @@ class _Run:
                     if self.state[i] is _State.RUNNING
                     else Status.SKIPPED
                 )
-                result = RuleResult(
-                    rule_id=task.id, status=status, source=task.source, reason=reason
-                )
+                result = _result(task, status=status, reason=reason)
                 self.results[i] = result
                 cut_short.append(result)
         for result in cut_short:
@@ -316,12 +314,7 @@ class _Run:
                     self._enqueue(child)
                     continue
                 task = self.tasks[child]
-                result = RuleResult(
-                    rule_id=task.id,
-                    status=Status.SKIPPED,
-                    source=task.source,
-                    reason=reason,
-                )
+                result = _result(task, status=Status.SKIPPED, reason=reason)
                 self.results[child] = result
                 self.state[child] = _State.DONE
                 self.done += 1
@@ -451,14 +444,23 @@ def _wrong_count(tasks: list[Task], outcome: object) -> str | None:
 def _errored(
     task: Task, reason: str, started_at: dt.datetime, duration_ms: float
 ) -> RuleResult:
-    return RuleResult(
-        rule_id=task.id,
+    return _result(
+        task,
         status=Status.ERRORED,
-        source=task.source,
         reason=reason,
         started_at=started_at,
         duration_ms=duration_ms,
     )
+
+
+def _result(task: Task, **fields: Any) -> RuleResult:
+    """The result of a task that did not run to its end.
+
+    A task may describe itself with a ``result_fields`` mapping (kind, table,
+    severity, ...), so a skipped or errored rule still shows what it checks.
+    """
+    described = dict(getattr(task, "result_fields", None) or {})
+    return RuleResult(rule_id=task.id, source=task.source, **{**described, **fields})
 
 
 def _misfit(task: Task, result: object) -> str | None:

@@ -34,6 +34,7 @@ class RuleTask:
         timeout: Seconds its batch may take; None for the executor's default.
         sample_size: Failing rows to fetch when it fails.
         cache: Query results to reuse (see :class:`~sqltest_core.cache.QueryCache`).
+        bad_values_limit: Distinct bad values an ``accepted_values`` rule lists.
     """
 
     rule: BaseRule
@@ -41,6 +42,7 @@ class RuleTask:
     timeout: float | None = None
     sample_size: int = 5
     cache: QueryCache | None = None
+    bad_values_limit: int = 20
 
     @property
     def id(self) -> str:
@@ -53,9 +55,22 @@ class RuleTask:
         return self.rule.depends_on
 
     @property
+    def result_fields(self) -> dict[str, object]:
+        """What a result says of the rule even when it never ran (skipped)."""
+        rule = self.rule
+        return {
+            "kind": rule.kind,
+            "description": rule.description,
+            "severity": rule.severity,
+            "table": rule.table,
+            "column": getattr(rule, "column", None),
+            "tags": rule.tags,
+        }
+
+    @property
     def batch_key(self) -> Hashable:
-        """Data source, table and sample size: what one scan can share."""
-        return (self.source, self.rule.table, self.sample_size)
+        """Data source, table and sampling: what one scan can share."""
+        return (self.source, self.rule.table, self.sample_size, self.bad_values_limit)
 
     async def run(self, ctx: RunContext) -> RuleResult:
         """Check the rule alone."""
@@ -78,6 +93,7 @@ class RuleTask:
             pools=ctx.pools,
             cache=self.cache,
             sample_size=self.sample_size,
+            bad_values_limit=self.bad_values_limit,
         )
 
 
@@ -92,6 +108,7 @@ async def run_rules(
     rule_timeout: float | None = None,
     max_batch: int = 256,
     sample_size: int = 5,
+    bad_values_limit: int = 20,
     cache: QueryCache | None = None,
     listeners: Sequence[Listener] = (),
     run_id: str | None = None,
@@ -116,6 +133,8 @@ async def run_rules(
         rule_timeout: Seconds a scan may take; its rules error when it passes.
         max_batch: Most rules fused into one scan.
         sample_size: Failing rows to fetch per failed rule.
+        bad_values_limit: Distinct bad values to list per failed
+            ``accepted_values`` rule (0: none, and no query for them).
         cache: Reuse query results kept here for its TTL (rules with
             ``cache: false`` always query); hits show as ``cache_hit``.
         listeners: Receive progress events (one ``TaskFinished`` per rule).
@@ -146,7 +165,9 @@ async def run_rules(
                 f"rule {rule.id!r} is for data source {name!r}, which is not "
                 f"configured (configured: {', '.join(pools.names) or 'none'})"
             )
-        tasks.append(RuleTask(rule, name, rule_timeout, sample_size, cache))
+        tasks.append(
+            RuleTask(rule, name, rule_timeout, sample_size, cache, bad_values_limit)
+        )
     executor = LocalExecutor(
         max_concurrency=max_concurrency,
         on_failure=on_failure,

@@ -289,3 +289,25 @@ def test_quantile_query_parses_back(dialect: str) -> None:
     assert ("PERCENTILE_CONT" in count or "QUANTILE_CONT" in count) == (
         dialect in ("duckdb", "postgres", "snowflake")
     )
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_unique_samples_by_key_need_no_second_grouping(dialect: str) -> None:
+    rule = PrimaryKey(id="pk", table="sales.orders", columns=(HOSTILE,))
+    compiled = compile_rule(rule, dialect)
+    count, _ = standalone_queries(compiled, dialect, sample_size=0)
+    (tree,) = sqlglot.parse(count, read=_read(dialect))
+    assert isinstance(tree, exp.Select)
+    assert [e.alias for e in tree.expressions][-2:] == ["first_key", "last_key"]
+    hostile_key = "x'); drop table y; --"
+    _, samples = standalone_queries(
+        compiled, dialect, sample_size=5, sample_keys=(7, hostile_key)
+    )
+    assert samples is not None
+    (tree,) = sqlglot.parse(samples, read=_read(dialect))
+    assert isinstance(tree, exp.Select) and tree.find(exp.Group) is None
+    assert {lit.this for lit in tree.find_all(exp.Literal)} >= {"7", hostile_key}
+    assert tree.find(exp.Is) is not None  # a primary key's NULL keys fail too
+    # Keys that are not plain ints or strings fall back to the joined query.
+    _, joined = standalone_queries(compiled, dialect, sample_size=5, sample_keys=(1.5,))
+    assert joined is not None and "JOIN" in joined

@@ -132,6 +132,8 @@ async def test_dependents_of_failing_rules_are_skipped(
         ("transitively", "skipped", None, "dependency after_complete was skipped"),
     ]
     assert "no_such_column" in (run["broken"].reason or "")
+    skipped = run["after_complete"]
+    assert (skipped.kind, skipped.table, skipped.column) == ("range", "t", "i")
     assert [s["i"] for s in run["complete"].samples] == [0, 10]
     # The failing rules shared one scan, bisected to isolate "broken"; the one
     # rule left ran in a second round.
@@ -278,7 +280,7 @@ async def test_configuration_errors_raise(db: tuple[Pools, Pool]) -> None:
         await run_rules(rules, pools)
 
 
-def test_rule_task_key_is_source_table_and_sample_size() -> None:
+def test_rule_task_key_is_source_table_and_sampling() -> None:
     task = RuleTask(NotNull(id="a", table="s.t", column="i", depends_on=("x",)), "db")
     assert (task.id, task.depends_on, task.source, task.timeout) == (
         "a",
@@ -286,7 +288,15 @@ def test_rule_task_key_is_source_table_and_sample_size() -> None:
         "db",
         None,
     )
-    assert task.batch_key == ("db", "s.t", 5)
+    assert task.batch_key == ("db", "s.t", 5, 20)
+    assert task.result_fields == {
+        "kind": "not_null",
+        "description": "",
+        "severity": "error",
+        "table": "s.t",
+        "column": "i",
+        "tags": (),
+    }
 
 
 async def test_a_rule_timeout_errors_its_scan(db: tuple[Pools, Pool]) -> None:
