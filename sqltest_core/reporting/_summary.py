@@ -148,6 +148,8 @@ class Summary:
     has_previous: bool = False
     spark: dict[str, list[str]] = field(default_factory=dict)
     """Per rule id, its statuses over the history then this run (oldest first)."""
+    pass_rates: list[float] = field(default_factory=list)
+    """The pass rate of each earlier run then this one (oldest first)."""
 
 
 def summarize(run: RunResult, history: Sequence[RunResult] | None = None) -> Summary:
@@ -175,6 +177,11 @@ def summarize(run: RunResult, history: Sequence[RunResult] | None = None) -> Sum
             elif r.status is Status.PASSED and was in BAD:
                 fixed.append(r.rule_id)
     spark: dict[str, list[str]] = {}
+    pass_rates = [
+        rate
+        for past in [*(history or ())[-(SPARK_RUNS - 1) :], run]
+        if (rate := _pass_rate(past)) is not None
+    ]
     if history:
         runs = [*history[-(SPARK_RUNS - 1) :], run]
         for r in results:
@@ -198,7 +205,15 @@ def summarize(run: RunResult, history: Sequence[RunResult] | None = None) -> Sum
         fixed=fixed,
         has_previous=previous is not None,
         spark=spark,
+        pass_rates=pass_rates if history else [],
     )
+
+
+def _pass_rate(run: RunResult) -> float | None:
+    evaluated = [r for r in run.results if r.status is not Status.SKIPPED]
+    if not evaluated:
+        return None
+    return sum(r.status is Status.PASSED for r in evaluated) / len(evaluated)
 
 
 def _status_in(run: RunResult, rule_id: str) -> str:

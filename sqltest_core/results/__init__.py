@@ -7,6 +7,12 @@ round-trips through JSON without loss.
 
 from __future__ import annotations
 
-from sqltest_core.results._models import RuleResult, RunResult, Severity, Status
+from sqltest_core.results._models import (
+    Coverage,
+    RuleResult,
+    RunResult,
+    Severity,
+    Status,
+)
 
-__all__ = ["RuleResult", "RunResult", "Severity", "Status"]
+__all__ = ["Coverage", "RuleResult", "RunResult", "Severity", "Status"]

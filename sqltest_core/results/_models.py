@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
-__all__ = ["RuleResult", "RunResult", "Severity", "Status"]
+__all__ = ["Coverage", "RuleResult", "RunResult", "Severity", "Status"]
 
 
 class Status(enum.StrEnum):
@@ -84,6 +84,72 @@ class RuleResult(BaseModel):
         return self.failing_count / self.rows_scanned
 
 
+class Coverage(BaseModel):
+    """Which tables and columns of a schema the SQL that ran read.
+
+    Attributes:
+        schema_name: The schema measured.
+        tables: Every table and view of the catalog, sorted.
+        tables_read: Those that some statement read.
+        columns: Every ``table.column`` of the catalog.
+        columns_read: Those that some statement read.
+        outputs: Output columns of unit tests' queries (``test: column``).
+        outputs_asserted: Those that an expectation compared.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_name: str
+    tables: tuple[str, ...]
+    tables_read: tuple[str, ...]
+    columns: tuple[str, ...]
+    columns_read: tuple[str, ...]
+    outputs: tuple[str, ...] = ()
+    outputs_asserted: tuple[str, ...] = ()
+
+    @staticmethod
+    def _pct(part: int, whole: int) -> float:
+        return round(100.0 * part / whole, 1) if whole else 100.0
+
+    @property
+    def table_percent(self) -> float:
+        """Percentage of tables and views read."""
+        return self._pct(len(self.tables_read), len(self.tables))
+
+    @property
+    def column_percent(self) -> float:
+        """Percentage of columns read."""
+        return self._pct(len(self.columns_read), len(self.columns))
+
+    @property
+    def asserted_percent(self) -> float:
+        """Percentage of unit-test output columns that an expectation compared."""
+        return self._pct(len(self.outputs_asserted), len(self.outputs))
+
+    @property
+    def uncovered_tables(self) -> tuple[str, ...]:
+        """Tables and views nothing read."""
+        read = set(self.tables_read)
+        return tuple(t for t in self.tables if t not in read)
+
+    @property
+    def uncovered_columns(self) -> tuple[str, ...]:
+        """Columns nothing read."""
+        read = set(self.columns_read)
+        return tuple(c for c in self.columns if c not in read)
+
+    def to_dict(self) -> dict[str, Any]:  # Any: JSON values
+        """The figures as JSON-ready data (for a run's metadata or a report)."""
+        return {
+            "schema": self.schema_name,
+            "table_percent": self.table_percent,
+            "column_percent": self.column_percent,
+            "asserted_percent": self.asserted_percent,
+            "uncovered_tables": list(self.uncovered_tables),
+            "uncovered_columns": list(self.uncovered_columns),
+        }
+
+
 class RunResult(BaseModel):
     """Every result of one run, in a deterministic order; JSON round-trips losslessly.
 
@@ -102,6 +168,8 @@ class RunResult(BaseModel):
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     results: tuple[RuleResult, ...] = ()
+    coverage: Coverage | None = None
+    """How much of the target schema the run's SQL read (``sqltest run --coverage``)."""
 
     @property
     def counts(self) -> dict[str, int]:

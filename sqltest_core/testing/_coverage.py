@@ -11,8 +11,7 @@ in ``details["asserted_columns"]``; rules use their ``sql``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
@@ -20,6 +19,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
+from sqltest_core.results import Coverage
 from sqltest_core.rules._dialects import dialect_of
 
 if TYPE_CHECKING:
@@ -27,71 +27,6 @@ if TYPE_CHECKING:
     from sqltest_core.results import RuleResult, RunResult
 
 __all__ = ["Coverage", "measure_coverage"]
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """Which tables and columns of a schema the SQL that ran read.
-
-    Attributes:
-        schema: The schema measured.
-        tables: Every table and view of the catalog, sorted.
-        tables_read: Those that some statement read.
-        columns: Every ``table.column`` of the catalog.
-        columns_read: Those that some statement read.
-        outputs: Output columns of unit tests' queries (``test: column``).
-        outputs_asserted: Those that an expectation compared.
-    """
-
-    schema: str
-    tables: tuple[str, ...]
-    tables_read: tuple[str, ...]
-    columns: tuple[str, ...]
-    columns_read: tuple[str, ...]
-    outputs: tuple[str, ...] = ()
-    outputs_asserted: tuple[str, ...] = ()
-
-    @staticmethod
-    def _pct(part: int, whole: int) -> float:
-        return round(100.0 * part / whole, 1) if whole else 100.0
-
-    @property
-    def table_percent(self) -> float:
-        """Percentage of tables and views read."""
-        return self._pct(len(self.tables_read), len(self.tables))
-
-    @property
-    def column_percent(self) -> float:
-        """Percentage of columns read."""
-        return self._pct(len(self.columns_read), len(self.columns))
-
-    @property
-    def asserted_percent(self) -> float:
-        """Percentage of unit-test output columns that an expectation compared."""
-        return self._pct(len(self.outputs_asserted), len(self.outputs))
-
-    @property
-    def uncovered_tables(self) -> tuple[str, ...]:
-        """Tables and views nothing read."""
-        read = set(self.tables_read)
-        return tuple(t for t in self.tables if t not in read)
-
-    @property
-    def uncovered_columns(self) -> tuple[str, ...]:
-        """Columns nothing read."""
-        read = set(self.columns_read)
-        return tuple(c for c in self.columns if c not in read)
-
-    def to_dict(self) -> dict[str, Any]:  # Any: JSON values
-        """The figures as JSON-ready data (for a run's metadata or a report)."""
-        return {
-            "schema": self.schema,
-            "table_percent": self.table_percent,
-            "column_percent": self.column_percent,
-            "asserted_percent": self.asserted_percent,
-            "uncovered_tables": list(self.uncovered_tables),
-            "uncovered_columns": list(self.uncovered_columns),
-        }
 
 
 def _statements(result: RuleResult) -> list[str]:
@@ -184,11 +119,11 @@ def measure_coverage(
                 if name.casefold() in wanted:
                     asserted.append(f"{result.rule_id}: {name}")
     return Coverage(
-        catalog.schema,
-        tables,
-        tuple(t for t in tables if t in tables_read),
-        columns,
-        tuple(c for c in columns if c in columns_read),
-        tuple(outputs),
-        tuple(asserted),
+        schema_name=catalog.schema,
+        tables=tables,
+        tables_read=tuple(t for t in tables if t in tables_read),
+        columns=columns,
+        columns_read=tuple(c for c in columns if c in columns_read),
+        outputs=tuple(outputs),
+        outputs_asserted=tuple(asserted),
     )

@@ -198,3 +198,31 @@ def test_html_without_times_or_results() -> None:
     )
     assert '<div class="verdict ok">All clear</div>' in page
     assert "Coverage: 0 sources, 0 tables, 1 kind of check" in page
+
+
+def test_html_pass_rate_trend_and_coverage() -> None:
+    from sqltest_core.reporting._summary import summarize
+    from sqltest_core.results import Coverage
+
+    page = render()
+    (points,) = re.findall(r'<polyline [^>]*points="([^"]+)"', page)
+    rates = summarize(golden_run(), history_runs()).pass_rates
+    assert rates[:2] == [6 / 7, 1.0] and len(rates) == 3
+    ys = [float(p.split(",")[1]) for p in points.split()]
+    assert ys == [round(22 - 20 * r, 1) for r in rates]
+    assert 'id="pass-rate-trend"' not in HTMLReporter().render(golden_run())
+    assert 'id="coverage"' not in page
+    coverage = Coverage(
+        schema_name="shop",
+        tables=("orders", "users"),
+        tables_read=("orders",),
+        columns=("orders.id", "orders.total", "users.id"),
+        columns_read=("orders.id",),
+    )
+    covered = HTMLReporter().render(
+        golden_run().model_copy(update={"coverage": coverage})
+    )
+    card = covered.split('id="coverage"', 1)[1].split("</div>", 1)[0]
+    assert "Coverage of shop" in card and "<b>50.0%</b> of tables" in card
+    assert "<b>33.3%</b> of columns read (1 of 3)" in card
+    assert "orders.total, users.id" in card

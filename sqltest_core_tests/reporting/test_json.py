@@ -39,6 +39,7 @@ def test_json_is_versioned_and_on_one_line_when_asked() -> None:
         "started_at",
         "finished_at",
         "results",
+        "coverage",
     ]
     assert doc["started_at"] == "2026-11-28T06:00:00Z"
 
