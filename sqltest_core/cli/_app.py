@@ -16,7 +16,12 @@ from rich.markup import escape
 from sqltest_core import reporting
 from sqltest_core._logging import configure_logging
 from sqltest_core.cli import _commands as commands
-from sqltest_core.cli._console import changes_lines, summary_line, summary_table
+from sqltest_core.cli._console import (
+    changes_lines,
+    coverage_line,
+    summary_line,
+    summary_table,
+)
 from sqltest_core.cli._project import (
     discover,
     find_config,
@@ -26,7 +31,7 @@ from sqltest_core.cli._project import (
     path_selected,
     select_rules,
 )
-from sqltest_core.cli._run import RunOptions, execute
+from sqltest_core.cli._run import RunOptions, execute, publish
 from sqltest_core.cli._tests import load_test_files, test_id, test_tags
 from sqltest_core.errors import ConfigError
 from sqltest_core.history import changes
@@ -193,11 +198,22 @@ def run(
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Identifier of this run.")
     ] = None,
+    coverage: Annotated[
+        bool,
+        typer.Option(
+            "--coverage", help="Measure the tables and columns the run's SQL read."
+        ),
+    ] = False,
+    deliver: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help="Send the reports to the targets of sqltest.yml's delivery section.",
+        ),
+    ] = True,
 ) -> None:
     """Run rule suites and SQL unit tests; exit 1 if any failed."""
     names = _formats(formats)
-    if output is not None and not names:
-        names = ["html", "json"]
     folder = output or Path("report")
     config_path, project = _project(paths or [], config)
     targets = paths or [project]
@@ -241,18 +257,38 @@ def run(
         history_table=history_table,
         show_progress=not (quiet or json_out),
         run_id=run_id,
+        coverage=coverage,
     )
     outcome = anyio.run(
         lambda: execute(settings, rules, tests, options, project=project, console=err)
     )
     result = outcome.run
-    written = (
-        reporting.render_all(
-            result, names, folder, history=outcome.previous, mask_columns=mask
+    delivery = settings.delivery if deliver else None
+    send_to = delivery.targets if delivery is not None else ()
+    if not names and send_to and delivery is not None:
+        names = list(delivery.formats)
+    elif not names and output is not None:
+        names = ["html", "json"]
+    written, sent = (
+        anyio.run(
+            lambda: publish(
+                result,
+                names,
+                folder,
+                send_to,
+                history=outcome.previous,
+                mask=(*(delivery.mask_columns if delivery else ()), *mask),
+            )
         )
         if names
-        else {}
+        else ({}, [])
     )
+    for done in sent:
+        if not done.ok:
+            notes.append(
+                f"delivery to {done.target} failed after {done.attempts} "
+                f"attempt(s): {done.error} (the reports are in {folder})"
+            )
     for note in notes + outcome.notes:
         err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     if json_out:
@@ -267,6 +303,8 @@ def run(
         if outcome.previous:
             for line in changes_lines(changes(outcome.previous[-1], result)):
                 out.print(line)
+        if result.coverage is not None:
+            out.print(coverage_line(result.coverage))
         out.print(summary_line(result))
         for name, path in written.items():
             out.print(f"{name} report: {escape(str(path))}")

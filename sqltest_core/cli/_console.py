@@ -16,7 +16,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from sqltest_core.results import RuleResult, RunResult, Status
+from sqltest_core.results import Coverage, RuleResult, RunResult, Status
 from sqltest_core.scheduler import Event, RunStarted, TaskFinished
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "STYLES",
     "RunProgress",
+    "coverage_line",
     "status_text",
     "summary_line",
     "summary_table",
@@ -104,6 +105,21 @@ def summary_table(
         )
         table.add_row(status_text(r.status), *(Text(c) for c in cells))
     return table, len(run.results) - len(shown)
+
+
+def coverage_line(coverage: Coverage) -> Text:
+    """``coverage of main: tables 80.0%, columns 52.5% (12 unread), ...``."""
+    text = (
+        f"coverage of {coverage.schema_name}: tables {coverage.table_percent}%, "
+        f"columns {coverage.column_percent}%"
+    )
+    unread = coverage.uncovered_columns
+    if unread:
+        text += f" ({len(unread)} unread: {', '.join(unread[:5])}"
+        text += ", ...)" if len(unread) > 5 else ")"
+    if coverage.outputs:
+        text += f", test outputs asserted {coverage.asserted_percent}%"
+    return Text(text)
 
 
 def summary_line(run: RunResult) -> Text:

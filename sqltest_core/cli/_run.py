@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from sqltest_core.cli._console import RunProgress, merge_runs
 from sqltest_core.cli._tests import run_loaded_tests
 from sqltest_core.config import Settings
 from sqltest_core.connectors import Pool, Pools
+from sqltest_core.delivery import DeliveryResult, Target
 from sqltest_core.errors import (
     CircuitOpenError,
     ConnectError,
@@ -32,7 +33,14 @@ from sqltest_core.scheduler import (
     run_rules,
 )
 
-__all__ = ["FAIL_FAST_REASON", "Outcome", "RunOptions", "execute", "unreachable"]
+__all__ = [
+    "FAIL_FAST_REASON",
+    "Outcome",
+    "RunOptions",
+    "execute",
+    "publish",
+    "unreachable",
+]
 
 FAIL_FAST_REASON = "not run: --fail-fast stopped the run"
 _SKIPPED_DEP = re.compile(r"dependency (.+) (?:failed|errored|was skipped)")
@@ -54,6 +62,8 @@ class RunOptions:
     history_runs: int = 20
     show_progress: bool = True
     run_id: str | None = None
+    coverage: bool = False
+    """Measure how much of the default source's schema the run's SQL read."""
 
 
 @dataclass(slots=True)
@@ -178,6 +188,8 @@ async def execute(
             merged = merged.model_copy(
                 update={"started_at": started, "finished_at": now}
             )
+        if options.coverage:
+            merged = await _with_coverage(merged, settings, pools, options, notes)
         if store is not None:
             try:
                 await store.record(merged)
@@ -186,6 +198,29 @@ async def execute(
             finally:
                 await store.aclose()
     return Outcome(merged, previous, notes, stopped)
+
+
+async def _with_coverage(
+    run: RunResult,
+    settings: Settings,
+    pools: Pools,
+    options: RunOptions,
+    notes: list[str],
+) -> RunResult:
+    """``run`` with the coverage of its data source's default schema."""
+    from sqltest_core.testing import measure_coverage
+
+    names = needed_sources(run.results, settings, options.source)
+    if len(names) != 1:
+        notes.append(
+            "coverage not measured: it needs exactly one data source "
+            f"(used: {', '.join(names) or 'none'})"
+        )
+        return run
+    pool = await pools.get(names[0])
+    catalog = await pool.catalog()
+    coverage = measure_coverage(run, catalog, dialect=pool.dialect)
+    return run.model_copy(update={"coverage": coverage})
 
 
 async def _until_failure(
@@ -252,3 +287,22 @@ class _StoppablePools(Pools):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+async def publish(
+    run: RunResult,
+    formats: Sequence[str],
+    folder: Path,
+    targets: Sequence[Target],
+    *,
+    history: Sequence[RunResult],
+    mask: Sequence[str],
+) -> tuple[Mapping[str, Path], list[DeliveryResult]]:
+    """Write the reports, then send them to ``targets`` (never losing the files)."""
+    from sqltest_core.delivery import send, write_reports
+
+    reports = await write_reports(
+        run, folder=folder, formats=formats, history=history, mask_columns=mask
+    )
+    sent = await send(reports, targets) if targets else []
+    return reports.paths, sent

@@ -28,6 +28,7 @@ from sqltest_core.delivery._deliver import (
     DEFAULT_FORMATS,
     MAX_RETRY_AFTER,
     deliver,
+    send,
     write_reports,
 )
 from sqltest_core.delivery._email import DEFAULT_SUBJECT, EmailTarget
@@ -64,6 +65,7 @@ __all__ = [
     "WebhookTarget",
     "deliver",
     "headline",
+    "send",
     "sign",
     "slack_message",
     "verify_signature",

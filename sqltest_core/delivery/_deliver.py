@@ -16,7 +16,7 @@ from sqltest_core.reporting import Reporter, mask_samples, render_all
 from sqltest_core.resilience import RetryPolicy
 from sqltest_core.results import RunResult
 
-__all__ = ["DEFAULT_FORMATS", "MAX_RETRY_AFTER", "deliver", "write_reports"]
+__all__ = ["DEFAULT_FORMATS", "MAX_RETRY_AFTER", "deliver", "send", "write_reports"]
 
 #: Formats written by default: the lossless JSON, JUnit for CI, Markdown, HTML.
 DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "markdown", "html")
@@ -92,7 +92,6 @@ async def deliver(
         OSError: The reports could not be written to ``folder``.
         ConfigError: Two formats would write the same file.
     """
-    targets = list(targets)
     reports = await write_reports(
         run,
         folder=folder,
@@ -101,6 +100,20 @@ async def deliver(
         stem=stem,
         mask_columns=mask_columns,
     )
+    return await send(reports, targets, sleep=sleep)
+
+
+async def send(
+    reports: Reports,
+    targets: Iterable[Target],
+    *,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+) -> list[DeliveryResult]:
+    """Deliver reports already written (:func:`write_reports`) to every target.
+
+    As :func:`deliver`, without the writing: one result per target, in order.
+    """
+    targets = list(targets)
     results: list[DeliveryResult | None] = [None] * len(targets)
 
     async def one(index: int, target: Target) -> None:

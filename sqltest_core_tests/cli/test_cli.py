@@ -388,3 +388,66 @@ def test_run_without_any_configuration_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("error: no sqltest.yml found beside the paths")
     assert sqltest("init", "r.yml", cwd=tmp_path).returncode == 2
+
+
+def test_coverage_of_the_schema_is_measured_and_reported(project: Path) -> None:
+    done = sqltest("run", "--coverage", "--no-history", "--json", cwd=project)
+    assert done.returncode == 1, done.stderr
+    coverage = load_run(done.stdout).coverage
+    assert coverage is not None
+    assert coverage.schema_name == "main"
+    assert coverage.tables == ("customers", "order_items", "orders", "products")
+    assert coverage.table_percent == 100.0
+    assert 0 < coverage.column_percent < 100
+    assert coverage.outputs and coverage.outputs_asserted
+    plain = sqltest("run", "--coverage", "--no-history", cwd=project)
+    assert "coverage of main: tables 100.0%, columns" in plain.stdout
+
+
+def test_reports_are_delivered_and_a_failed_target_keeps_them(
+    project: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "delivering.yml"
+    config.write_text(
+        f"""
+data_sources:
+  shop: {{url: "duckdb:///{project / "shop.duckdb"}"}}
+delivery:
+  formats: [json, markdown]
+  targets:
+    - {{type: folder, path: "{tmp_path / "delivered"}"}}
+    - type: webhook
+      url: http://127.0.0.1:9/hook
+      secret: canary-secret-42
+      retry: {{attempts: 1}}
+"""
+    )
+    done = sqltest(
+        "run",
+        ".",
+        "--config",
+        config,
+        "--no-history",
+        "-o",
+        tmp_path / "out",
+        cwd=project,
+    )
+    assert done.returncode == 1, done.stderr
+    assert sorted(p.name for p in (tmp_path / "delivered").iterdir()) == [
+        "report.json",
+        "report.md",
+    ]
+    assert (tmp_path / "out" / "report.json").exists()
+    assert "delivery to webhook:127.0.0.1 failed after 1 attempt(s)" in done.stderr
+    assert "canary-secret-42" not in done.stdout + done.stderr
+    quiet = sqltest(
+        "run",
+        ".",
+        "--config",
+        config,
+        "--no-history",
+        "--no-deliver",
+        "-q",
+        cwd=project,
+    )
+    assert "delivery" not in quiet.stderr
