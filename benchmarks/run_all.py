@@ -12,7 +12,13 @@ from pathlib import Path
 from _common import machine
 
 HERE = Path(__file__).parent
-SCRIPTS = ["stream_throughput.py", "stream_memory.py", "introspection.py"]
+SCRIPTS = [
+    "stream_throughput.py",
+    "stream_memory.py",
+    "introspection.py",
+    "rules_suite.py",
+    "unit_tests.py",
+]
 
 
 def main() -> None:
