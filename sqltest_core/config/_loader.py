@@ -20,7 +20,7 @@ from sqltest_core.errors import ConfigError
 if TYPE_CHECKING:
     import yaml
 
-__all__ = ["interpolate", "load_settings", "load_yaml", "validate"]
+__all__ = ["interpolate", "load_settings", "load_yaml", "relabel", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
@@ -237,3 +237,20 @@ def load_settings(
     if not isinstance(doc.data, dict):
         raise doc.error((), "expected a mapping with 'data_sources' and 'logging'")
     return validate(doc, Settings)
+
+
+E = TypeVar("E", bound=ConfigError)
+
+
+def relabel(exc: ConfigError, label: str, cls: type[E]) -> E:
+    """``exc`` as ``cls``, its message led by ``label`` (``"rule 'x': "``).
+
+    File, line and key stay; the message's own ``file:line: key:`` lead, which
+    ``str()`` adds again, is dropped.
+    """
+    where = ":".join(str(p) for p in (exc.file, exc.line) if p is not None)
+    prefix = ": ".join(p for p in (where, exc.key) if p)
+    text = exc.message
+    if prefix and text.startswith(prefix + ": "):
+        text = text[len(prefix) + 2 :]
+    return cls(label + text, file=exc.file, line=exc.line, key=exc.key)

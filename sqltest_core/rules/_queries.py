@@ -69,6 +69,25 @@ def _key_aliases(cols: list[exp.Expr], keys: list[str], dialect: str) -> list[ex
     ]
 
 
+def _key_groups(
+    table: str, columns: Sequence[str], where: exp.Expr | None, dialect: str
+) -> tuple[list[exp.Expr], list[str], exp.Select]:
+    """``SELECT c AS sqltest_k0, ..., COUNT(*) AS sqltest_n ... GROUP BY c, ...``.
+
+    Returns the key columns, their aliases and the grouped query.
+    """
+    cols: list[exp.Expr] = [d.column(n, dialect) for n in columns]
+    keys = [f"sqltest_k{i}" for i in range(len(cols))]
+    groups = _where(
+        exp.select(
+            *_key_aliases(cols, keys, dialect),
+            exp.alias_(exp.Count(this=exp.Star()), d.identifier("sqltest_n", dialect)),
+        ).from_(d.table(table, dialect)),
+        where,
+    ).group_by(*(c.copy() for c in cols))
+    return cols, keys, groups
+
+
 def has_sample_keys(rule: object) -> bool:
     """Whether ``rule``'s count query ends with two sample keys (first, last)."""
     return isinstance(rule, Unique) and len(rule.columns) == 1
@@ -90,17 +109,9 @@ def _unique_queries(
     sample_size: int,
     sample_keys: Sequence[object] | None,
 ) -> tuple[str, str | None]:
-    cols: list[exp.Expr] = [d.column(n, dialect) for n in rule.columns]
-    keys = [f"sqltest_k{i}" for i in range(len(cols))]
+    cols, keys, groups = _key_groups(rule.table, rule.columns, where, dialect)
     key_cols: list[exp.Expr] = [d.column(k, dialect) for k in keys]
     size = d.column("sqltest_n", dialect)
-    groups = _where(
-        exp.select(
-            *_key_aliases(cols, keys, dialect),
-            exp.alias_(exp.Count(this=exp.Star()), d.identifier("sqltest_n", dialect)),
-        ).from_(d.table(rule.table, dialect)),
-        where,
-    ).group_by(*(c.copy() for c in cols))
     duplicated = exp.and_(
         exp.GT(this=size.copy(), expression=exp.Literal.number(1)), _not_null(key_cols)
     )
@@ -193,16 +204,8 @@ def _duplicate_queries(
     rule: DuplicateRows, where: exp.Expr | None, dialect: str, sample_size: int
 ) -> tuple[str, str | None]:
     assert rule.columns is not None, "the columns are read from the catalog first"
-    cols: list[exp.Expr] = [d.column(n, dialect) for n in rule.columns]
-    keys = [f"sqltest_k{i}" for i in range(len(cols))]
+    cols, _, groups = _key_groups(rule.table, rule.columns, where, dialect)
     size = d.column("sqltest_n", dialect)
-    groups = _where(
-        exp.select(
-            *_key_aliases(cols, keys, dialect),
-            exp.alias_(exp.Count(this=exp.Star()), d.identifier("sqltest_n", dialect)),
-        ).from_(d.table(rule.table, dialect)),
-        where,
-    ).group_by(*(c.copy() for c in cols))
     repeated = exp.GT(this=size.copy(), expression=exp.Literal.number(1))
     extra = exp.Sub(this=size.copy(), expression=exp.Literal.number(1))
     count = exp.select(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sqltest_core.config._loader import Document, load_yaml, validate
+from sqltest_core.config._loader import Document, load_yaml, relabel, validate
 from sqltest_core.errors import ConfigError, RuleDefinitionError
 from sqltest_core.rules._models import KINDS, BaseRule
 
@@ -108,10 +108,5 @@ def _label(rule_id: str | None, path: tuple[str | int, ...]) -> str:
 
 
 def _wrap(exc: ConfigError, rule_id: str | None) -> RuleDefinitionError:
-    where = ":".join(str(p) for p in (exc.file, exc.line) if p is not None)
-    prefix = ": ".join(p for p in (where, exc.key) if p)
-    text = exc.message
-    if prefix and text.startswith(prefix + ": "):
-        text = text[len(prefix) + 2 :]
     label = f"rule {rule_id!r}: " if rule_id else "rule without 'id': "
-    return RuleDefinitionError(label + text, file=exc.file, line=exc.line, key=exc.key)
+    return relabel(exc, label, RuleDefinitionError)

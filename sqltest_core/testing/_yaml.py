@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sqltest_core.config._loader import Document, load_yaml, validate
+from sqltest_core.config._loader import Document, load_yaml, relabel, validate
 from sqltest_core.errors import ConfigError
 from sqltest_core.testing._case import Expect, SQLTest
 from sqltest_core.testing._fixture import Fixture, Load, Scope, _arrow_type
@@ -248,9 +248,4 @@ def _error(
 
 
 def _wrap(exc: ConfigError, label: str) -> ConfigError:
-    where = ":".join(str(p) for p in (exc.file, exc.line) if p is not None)
-    prefix = ": ".join(p for p in (where, exc.key) if p)
-    text = exc.message
-    if prefix and text.startswith(prefix + ": "):
-        text = text[len(prefix) + 2 :]
-    return ConfigError(label + text, file=exc.file, line=exc.line, key=exc.key)
+    return relabel(exc, label, ConfigError)

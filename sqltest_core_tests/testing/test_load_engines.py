@@ -15,22 +15,19 @@ per engine, and the values are then compared exactly:
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import AsyncIterator
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from sqltest_core import Pool, open_pool
+from sqltest_core import Pool
 from sqltest_core.connectors import collect
 from sqltest_core.errors import ConfigError, QueryError
 from sqltest_core.rules._dialects import identifier, render, table
 from sqltest_core.testing._generate import ColumnSpec, TableSpec, generate
 from sqltest_core.testing._load import load_table
+from sqltest_core_tests.testing.conftest import ENGINES, lowered
 
-ENGINES = ["duckdb", "sqlite", "postgres", "mysql", "snowflake"]
 ROWS = 10_000
 COLUMNS = (
     ColumnSpec("id", pa.int64(), nullable=False, unique=True),
@@ -84,17 +81,6 @@ HOSTILE_TEXT = [
 )
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-async def pool(engine: str) -> AsyncIterator[Pool]:
-    harness = importlib.import_module(f"sqltest_core_tests.connectors.{engine}.harness")
-    async with harness.scratch() as source, open_pool(source) as p:
-        yield p
-
-
-def lowered(result: pa.Table) -> pa.Table:
-    return result.rename_columns([c.lower() for c in result.column_names])
 
 
 def ref(name: str, pool: Pool) -> str:

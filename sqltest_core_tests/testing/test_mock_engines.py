@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +17,8 @@ from sqltest_core.testing import (
     mock_tables,
     select_cte,
 )
+from sqltest_core_tests.testing.conftest import lowered
 
-ENGINES = ["duckdb", "sqlite", "postgres", "mysql", "snowflake"]
 HOSTILE_TEXT = "'); drop table x; --\\ \" ` \n é '' \\'"
 HOSTILE_NAME = 'a"; drop table x; --'
 BACKTICK_NAME = "b`; drop table x; --"
@@ -40,23 +39,6 @@ ORDERS = pa.table(
         ),
     }
 )
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def pool(engine: str) -> AsyncIterator[Pool]:
-    harness = importlib.import_module(f"sqltest_core_tests.connectors.{engine}.harness")
-    async with harness.scratch() as source, open_pool(source) as p:
-        yield p
-
-
-def lowered(table: pa.Table) -> pa.Table:
-    """Snowflake folds unquoted names to upper case: compare in lower case."""
-    return table.rename_columns([c.lower() for c in table.column_names])
 
 
 async def run(pool: Pool, sql: str, fixtures: dict[str, Any]) -> pa.Table:
