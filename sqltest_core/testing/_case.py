@@ -305,6 +305,12 @@ class SQLTest(BaseModel):
         for statement in self.setup:
             await db.execute(statement)
         sql = self.query()
+        if self.view and self.fixtures:
+            # The view is bound to the real tables: test its definition instead.
+            from sqltest_core.testing._views import view_query
+
+            names = [f.table for f in self.fixtures]
+            sql = await view_query(db, self.view, names) or sql
         if self.cte:
             sql = select_cte(sql, self.cte, dialect=db.dialect)
         want = self.expect
