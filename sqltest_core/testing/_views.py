@@ -5,7 +5,9 @@ tables in the *query* (``SELECT * FROM v``) changes nothing. When a test of a
 view has fixtures, the view's definition is read from the database and tested
 instead, as ``SELECT * FROM (<definition>) AS v``, so that mocking reaches the
 tables inside it. Table names the definition qualifies with a schema (MySQL
-always does) match fixtures by their last part.
+always does) match fixtures by their last part. Definitions come from each
+engine's catalog: ``pg_get_viewdef``, ``duckdb_views()``, ``sqlite_master``
+and ``information_schema.VIEWS`` (MySQL, Snowflake).
 """
 
 from __future__ import annotations
@@ -43,13 +45,15 @@ def _lookup(name: str, dialect: str) -> str | None:
             "SELECT sql FROM sqlite_master WHERE type = 'view' "
             f"AND name = {render(view, dialect)}"
         )
-    if dialect == "mysql":
-        db = render(schema, dialect) if schema is not None else "DATABASE()"
+    if dialect in ("mysql", "snowflake"):
+        # MySQL's VIEW_DEFINITION is the SELECT; Snowflake's the CREATE VIEW.
+        current = "DATABASE()" if dialect == "mysql" else "CURRENT_SCHEMA()"
+        db = render(schema, dialect) if schema is not None else current
         return (
             "SELECT VIEW_DEFINITION FROM information_schema.VIEWS "
             f"WHERE TABLE_SCHEMA = {db} AND TABLE_NAME = {render(view, dialect)}"
         )
-    return None  # Snowflake: GET_DDL is not served by the emulator we test on
+    return None
 
 
 def _select_of(text: str, dialect: str) -> exp.Query | None:
