@@ -13,7 +13,6 @@ from typing import Any
 from rich.console import Console
 
 from sqltest_core.cli._console import RunProgress, merge_runs
-from sqltest_core.cli._tests import run_loaded_tests
 from sqltest_core.config import Settings
 from sqltest_core.connectors import Pool, Pools
 from sqltest_core.delivery import DeliveryResult, Target
@@ -172,8 +171,10 @@ async def execute(
                 progress.describe("tests")
 
                 def test(listeners: Sequence[Listener]) -> Awaitable[RunResult]:
-                    return run_loaded_tests(
-                        tests,
+                    from sqltest_core.testing import run_tests
+
+                    return run_tests(
+                        list(tests),
                         pools,
                         source=options.source,
                         max_concurrency=options.concurrency,

@@ -17,16 +17,12 @@ from typing import TYPE_CHECKING
 from sqltest_core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sqltest_core.connectors import Pools
-    from sqltest_core.results import RunResult
-    from sqltest_core.scheduler import Listener
     from sqltest_core.testing import SQLTest
 
 __all__ = [
     "TestFileCheck",
     "check_test_file",
     "load_test_files",
-    "run_loaded_tests",
     "test_id",
     "test_tags",
 ]
@@ -74,23 +70,3 @@ def test_id(test: SQLTest) -> str:
 def test_tags(test: SQLTest) -> tuple[str, ...]:
     """A test's labels (``marks``), matched by ``--tag``."""
     return test.marks
-
-
-async def run_loaded_tests(
-    tests: Sequence[SQLTest],
-    pools: Pools,
-    *,
-    source: str | None = None,
-    max_concurrency: int = 8,
-    listeners: Sequence[Listener] = (),
-) -> RunResult:
-    """Run ``tests`` with :func:`sqltest_core.testing.run_tests`."""
-    from sqltest_core.testing import run_tests
-
-    return await run_tests(
-        list(tests),
-        pools,
-        source=source,
-        max_concurrency=max_concurrency,
-        listeners=tuple(listeners),
-    )

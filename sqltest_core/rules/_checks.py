@@ -138,25 +138,32 @@ def _measure(
     return query, keys
 
 
-def reconcile_queries(rule: Reconciliation, dialect: str, *, one: bool) -> list[str]:
-    """The statements to run: one when both sides are totals on one source."""
+def reconcile_queries(
+    rule: Reconciliation, dialect: str, *, other_dialect: str | None
+) -> list[str]:
+    """The statements to run, this side's first.
+
+    ``other_dialect`` is the other data source's (None: the same source, where
+    two totals take one statement).
+    """
+    other = other_dialect or dialect
     (this, keys), (that, other_keys) = (
         _measure(rule, False, dialect),
-        _measure(rule, True, dialect),
+        _measure(rule, True, other),
     )
     if keys:
         return [
             d.render(this.group_by(*keys), dialect),
-            d.render(that.group_by(*other_keys), dialect),
+            d.render(that.group_by(*other_keys), other),
         ]
-    if one:
+    if other_dialect is None:
         both = (
             exp.select(exp.Star())
             .from_(this.subquery(d.identifier("sqltest_a", dialect)))
             .join(that.subquery(d.identifier("sqltest_b", dialect)), join_type="cross")
         )
         return [d.render(both, dialect)]
-    return [d.render(this, dialect), d.render(that, dialect)]
+    return [d.render(this, dialect), d.render(that, other)]
 
 
 def _value(row: tuple[Any, ...], rule: Reconciliation) -> Any:
@@ -178,7 +185,7 @@ def reconcile(
     else:
         mine, theirs = (_rows(s)[0] for s in sides)
     if not width:
-        value, other = _value(mine, rule), _value(theirs, rule)
+        value, other = _exact(_value(mine, rule), _value(theirs, rule))
         differs = not _close(value, other, rule)
         details = {"value": value, "other_value": other, "difference": value - other}
         return Outcome(int(differs), int(mine[0]), _plain(details))
@@ -215,11 +222,18 @@ def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
     return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
 
 
+def _exact(value: Any, other: Any) -> tuple[Any, Any]:
+    """Both as Decimals when either is one (a Decimal and a float do not mix)."""
+    if isinstance(value, Decimal) or isinstance(other, Decimal):
+        return Decimal(str(value)), Decimal(str(other))
+    return value, other
+
+
 def _close(value: Any, other: Any, rule: Reconciliation) -> bool:
     if value == other:
         return True
-    if isinstance(value, Decimal) or isinstance(other, Decimal):
-        value, other = Decimal(str(value)), Decimal(str(other))
+    value, other = _exact(value, other)
+    if isinstance(value, Decimal):
         allowed = Decimal(str(rule.tolerance)) + Decimal(
             str(rule.relative_tolerance)
         ) * abs(value)

@@ -168,12 +168,22 @@ class _Run:
     timeout: float | None
 
     async def _fetch(
-        self, sql: str, batch: list[_Work], pool: Pool | None = None
+        self,
+        sql: str,
+        batch: list[_Work],
+        pool: Pool | None = None,
+        *,
+        record: bool = True,
     ) -> pa.Table:
-        """Run ``sql`` for ``batch``'s rules, through the cache if they all allow."""
+        """Run ``sql`` for ``batch``'s rules, through the cache if they all allow.
+
+        ``record=False`` when the caller listed the statement already (queries
+        run concurrently are listed in a fixed order first).
+        """
         pool = pool or self.pool
         for w in batch:
-            w.sql.append(sql)
+            if record:
+                w.sql.append(sql)
             w.queries += 1
         cache = self.cache if all(w.compiled.rule.cache for w in batch) else None
         if cache is not None:
@@ -277,15 +287,17 @@ class _Run:
                     source=self.pool.name,
                 )
             other = await self.pools.get(rule.other_source)
-        one = other is self.pool
-        statements = _checks.reconcile_queries(rule, self.dialect, one=one)
-        if not one:
-            statements[1] = _checks.reconcile_queries(rule, other.dialect, one=False)[1]
+        statements = _checks.reconcile_queries(
+            rule,
+            self.dialect,
+            other_dialect=None if other is self.pool else other.dialect,
+        )
         pools = [self.pool] if len(statements) == 1 else [self.pool, other]
         fetched: dict[int, pa.Table] = {}
+        w.sql.extend(statements)
 
         async def fetch(i: int) -> None:
-            fetched[i] = await self._fetch(statements[i], [w], pools[i])
+            fetched[i] = await self._fetch(statements[i], [w], pools[i], record=False)
 
         async with anyio.create_task_group() as tg:
             for i in range(len(statements)):
@@ -398,9 +410,10 @@ class _Run:
                 bad_values_limit=self.bad_values_limit,
             )
         found: dict[str, pa.Table] = {}
+        w.sql.extend(sql for sql in (sample_sql, bad_sql) if sql is not None)
 
         async def fetch(name: str, sql: str) -> None:
-            found[name] = await self._fetch(sql, [w])
+            found[name] = await self._fetch(sql, [w], record=False)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -411,8 +424,6 @@ class _Run:
             first = group.exceptions[0]
             assert isinstance(first, ConnectorError)
             details["samples_error"] = first.message
-        if sample_sql is not None and bad_sql is not None:  # keep the listed order
-            w.sql[-2:] = [sample_sql, bad_sql]
         if "bad" in found:
             details["bad_values"] = found["bad"].column(0).to_pylist()
         return tuple(found["samples"].to_pylist()) if "samples" in found else ()

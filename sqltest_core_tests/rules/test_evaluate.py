@@ -152,3 +152,28 @@ async def test_result_carries_rule_metadata(db: Pool) -> None:
         and result.duration_ms is not None
         and result.duration_ms >= 0
     )
+
+
+def test_reconciled_totals_mix_decimals_and_floats() -> None:
+    """PostgreSQL sums integers as NUMERIC, another source may give a float."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+
+    from sqltest_core.rules import Reconciliation
+    from sqltest_core.rules._checks import reconcile
+
+    rule = Reconciliation(
+        id="r",
+        table="a",
+        other_table="b",
+        other_source="lake",
+        measure="sum",
+        column="x",
+        tolerance=0.5,
+    )
+    this = pa.table({"n": [3], "v": pa.array([Decimal("10.25")], pa.decimal128(10, 2))})
+    that = pa.table({"n": [3], "v": [10.0]})
+    outcome = reconcile(rule, [this, that], sample_size=5)
+    assert (outcome.failing, outcome.scanned) == (0, 3)
+    assert outcome.details == {"value": 10.25, "other_value": 10, "difference": 0.25}
