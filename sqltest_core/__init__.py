@@ -1,8 +1,8 @@
 """sqltest_core: test data and SQL inside real databases, asynchronously.
 
-Rules, SQL unit tests, reporters and results are importable from here; rules
-and tests (sqlglot, pyarrow) load on first use of one of their names, so
-``import sqltest_core`` stays light.
+Rules, SQL unit tests, reporters and results are importable from here; rules,
+tests and reporters (sqlglot, pyarrow) load on first use of one of their
+names, so ``import sqltest_core`` stays light.
 
 >>> import sqltest_core
 >>> sqltest_core.open_pool("duckdb://:memory:").dialect
@@ -33,10 +33,10 @@ from sqltest_core.errors import (
     SqltestError,
     UnsupportedFeature,
 )
-from sqltest_core.reporting import Reporter
 from sqltest_core.results import RuleResult, RunResult, Severity, Status
 
 if TYPE_CHECKING:
+    from sqltest_core.reporting import Reporter
     from sqltest_core.rules import BaseRule, Rule, evaluate, load_suite, rule
     from sqltest_core.scheduler import run_rules
     from sqltest_core.testing import (
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Reporter": "sqltest_core.reporting",
     "BaseRule": "sqltest_core.rules",
     "Rule": "sqltest_core.rules",
     "evaluate": "sqltest_core.rules",

@@ -34,8 +34,3 @@ __all__ = [
     "validate",
 ]
 
-# Settings.delivery refers to the delivery package, which itself builds on the
-# models above: resolve the reference once both are loaded.
-from sqltest_core.delivery import DeliverySettings
-
-Settings.model_rebuild(_types_namespace={"DeliverySettings": DeliverySettings})

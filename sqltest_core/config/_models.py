@@ -9,6 +9,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    PlainValidator,
     model_validator,
 )
 from pydantic_core import core_schema
@@ -52,7 +53,9 @@ SecretField = Annotated[Secret, _SecretType]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True
+    )
 
 
 class PoolSettings(_Model):
@@ -144,8 +147,23 @@ class LogSettings(_Model):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+def _delivery(value: object) -> object:
+    # Validated on demand: the delivery package (reports, HTTP, SMTP) loads only
+    # for settings that have a ``delivery:`` section. Nested errors keep their
+    # location (``delivery.targets.0.url``).
+    if value is None:
+        return None
+    from sqltest_core.delivery import DeliverySettings
+
+    return DeliverySettings.model_validate(value)
+
+
 if TYPE_CHECKING:
     from sqltest_core.delivery import DeliverySettings
+
+    _Delivery = DeliverySettings | None
+else:
+    _Delivery = Annotated[Any, PlainValidator(_delivery)]
 
 
 class Settings(_Model):
@@ -158,7 +176,7 @@ class Settings(_Model):
 
     data_sources: dict[str, DataSource] = Field(default_factory=dict)
     logging: LogSettings = LogSettings()
-    delivery: DeliverySettings | None = None
+    delivery: _Delivery = None
     """Where reports go after a run (see :mod:`sqltest_core.delivery`)."""
 
     @model_validator(mode="before")

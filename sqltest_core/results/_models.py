@@ -48,7 +48,7 @@ class RuleResult(BaseModel):
     (0.003, <Status.FAILED: 'failed'>)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rule_id: str
     status: Status
@@ -97,7 +97,7 @@ class Coverage(BaseModel):
         outputs_asserted: Those that an expectation compared.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_name: str
     tables: tuple[str, ...]
@@ -161,7 +161,7 @@ class RunResult(BaseModel):
     True
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: int = 1
     run_id: str = ""

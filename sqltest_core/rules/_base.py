@@ -37,7 +37,7 @@ class Threshold(BaseModel):
     (False, True)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rows: int | None = Field(default=None, ge=0)
     """Tolerate up to this many failing rows."""
@@ -72,7 +72,7 @@ class BaseRule(BaseModel):
     rule's ``rows_scanned``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: str
     """The rule's kind (``not_null``, ``range``, ...); each subclass fixes it."""

@@ -14,7 +14,10 @@ same query, filtered as ``AGG(CASE WHEN <filter> THEN col END)``. Keys,
 references, sequences and quantiles need a grouped, joined or windowed query
 of their own (``_queries.py``), which runs beside the scan; schema,
 reconciliation and Python predicates are evaluated their own way
-(:func:`strategy`).
+(:func:`~sqltest_core.rules._sql.strategy`).
+
+This module builds and renders with sqlglot; evaluation reads the rendered
+text through ``_sql``, which memoises it.
 
 User values only ever enter as sqlglot literals and names as quoted
 identifiers, so neither can change the statement's shape.
@@ -22,9 +25,7 @@ identifiers, so neither can change the statement's shape.
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -35,40 +36,35 @@ from sqltest_core.rules._models import (
     BaseRule,
     Castable,
     DistinctCount,
-    DuplicateRows,
     Expression,
     Format,
     Freshness,
     Length,
     Mean,
     Minimum,
-    Monotonic,
     NoFutureTimestamps,
     NotNull,
     NullRatio,
     Predicate,
-    Quantile,
     Query,
     Range,
     Reconciliation,
     ReferentialIntegrity,
     Regex,
     RowCount,
-    Schema,
     StdDev,
     Sum,
-    Unique,
 )
+from sqltest_core.rules._sql import Fragments, shape, strategy
 
 __all__ = [
     "Compiled",
-    "ScanPlan",
-    "Strategy",
     "compile_rule",
+    "compile_text",
+    "count_if",
     "count_query",
+    "predicate_query",
     "sample_queries",
-    "scan_plan",
-    "strategy",
 ]
 
 
@@ -82,8 +78,8 @@ class Compiled:
     """None for rules without failing rows (``row_count``, aggregates, ...)."""
     aggregates: tuple[exp.Expr, ...] = ()
     """Aggregates the rule adds to the scan (already filtered)."""
-    fragments: _Fragments | None = field(default=None, compare=False, repr=False)
-    """The scan's pieces, rendered once (None: :func:`scan_plan` renders them)."""
+    fragments: Fragments | None = None
+    """A scan rule's pieces of the fused scan, rendered."""
 
     def failing_rows(self) -> exp.Expr:
         """Rows the rule counts as failures: ``filter AND failing``."""
@@ -98,7 +94,7 @@ def compile_rule(rule: BaseRule, dialect: str) -> Compiled:
         ValueError: a bad table name, or a ``where``/``expression`` that is not
             one SQL boolean expression.
     """
-    key = (_shape(rule), dialect)
+    key = (shape(rule), dialect)
     cached = _CACHE.get(key)
     if cached is None:
         cached = _compile(rule, dialect)
@@ -115,25 +111,18 @@ def compile_rule(rule: BaseRule, dialect: str) -> Compiled:
 _CACHE_SIZE = 16384
 _CACHE: dict[
     tuple[str, str],
-    tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], _Fragments | None],
+    tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], Fragments | None],
 ] = {}
-_META = frozenset(
-    ("id", "description", "severity", "threshold", "tags", "depends_on", "source")
-)
 
 
-def _shape(rule: BaseRule) -> str:
-    """What the SQL depends on: kind and checked fields, not id or metadata.
-
-    ``repr`` keeps types apart (``1``, ``1.0`` and ``True`` are equal and hash
-    alike, but render differently).
-    """
-    return repr((type(rule), [(name, v) for name, v in rule if name not in _META]))
+def compile_text(rule: BaseRule, dialect: str) -> Fragments | None:
+    """Check that ``rule`` compiles; its rendered scan pieces (scan rules)."""
+    return compile_rule(rule, dialect).fragments
 
 
 def _compile(
     rule: BaseRule, dialect: str
-) -> tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], _Fragments | None]:
+) -> tuple[exp.Expr | None, exp.Expr | None, tuple[exp.Expr, ...], Fragments | None]:
     if rule.table is not None:
         d.table(rule.table, dialect)  # validate names early
     if isinstance(rule, ReferentialIntegrity):
@@ -153,8 +142,8 @@ def _compile(
         aggregates = _aggregates(rule, where, dialect)
     else:
         failing = _failing(rule, dialect)
-    fragments = _Fragments(
-        dialect=dialect,
+    fragments = Fragments(
+        source=d.render(d.table(rule.table, dialect), dialect),
         filter=None if where is None else d.render(where, dialect),
         filter_count=None if where is None else d.render(count_if(where), dialect),
         failing_count=None
@@ -163,42 +152,6 @@ def _compile(
         aggregates=tuple(d.render(a, dialect) for a in aggregates),
     )
     return where, failing, aggregates, fragments
-
-
-Strategy = Literal["scan", "query", "schema", "reconcile", "predicate"]
-"""How a rule is evaluated: in the fused scan, by a query of its own, from the
-catalog, by comparing two measures, or by streaming rows to Python."""
-
-
-def strategy(rule: BaseRule, dialect: str) -> Strategy:
-    """How ``rule`` is evaluated on ``dialect`` (see :data:`Strategy`)."""
-    if isinstance(rule, Unique | DuplicateRows | ReferentialIntegrity):
-        return "query"  # PrimaryKey is a Unique
-    if isinstance(rule, Monotonic | Quantile | Query):
-        return "query"
-    if isinstance(rule, DistinctCount) and d.distinct_blocks_parallelism(dialect):
-        return "query"
-    if isinstance(rule, Schema):
-        return "schema"
-    if isinstance(rule, Reconciliation):
-        return "reconcile"
-    if isinstance(rule, Predicate):
-        return "predicate"
-    return "scan"
-
-
-@dataclass(frozen=True, slots=True)
-class _Fragments:
-    """A rule's parts of the fused scan, as SQL text."""
-
-    dialect: str
-    filter: str | None
-    """The filter itself: rules with equal filters share one count."""
-    filter_count: str | None
-    """Rows passing the filter: ``SUM(CASE WHEN <filter> ...)``."""
-    failing_count: str | None
-    """Failing rows: ``SUM(CASE WHEN <filter> AND <failing> ...)``."""
-    aggregates: tuple[str, ...]
 
 
 def _and(where: exp.Expr | None, failing: exp.Expr, *, copy: bool = True) -> exp.Expr:
@@ -295,93 +248,6 @@ def count_if(condition: exp.Expr) -> exp.Expr:
     return exp.Sum(this=case)
 
 
-@dataclass(frozen=True, slots=True)
-class ScanPlan:
-    """The fused query and where each rule's figures sit in its single row.
-
-    Results are read by position: engines disagree on the case of aliases.
-    """
-
-    sql: str
-    scanned_at: tuple[int, ...]
-    """Per rule: column holding its rows scanned (0 = all rows)."""
-    failing_at: tuple[int | None, ...]
-    """Per rule: column holding its failing count (None for table rules)."""
-    values_at: tuple[tuple[int, ...], ...]
-    """Per rule: columns holding its aggregates (empty for row-level rules)."""
-
-
-def scan_plan(table: str, rules: list[Compiled], dialect: str) -> ScanPlan:
-    """One aggregate query over ``table`` counting every rule's failures.
-
-    Rules whose counts or aggregates render alike read the same column.
-    """
-    # Assembled from each rule's fragments, rendered once by sqlglot when the
-    # rule compiled: rendering one tree of every rule per scan cost more than
-    # the scan. Only sqlglot output and fixed aliases go into the text.
-    columns = [_rows_scanned(dialect)]
-    filters: dict[str, int] = {}
-    scanned_at: list[int] = []
-    parts = [_fragments(c, dialect) for c in rules]
-    for p in parts:
-        if p.filter is None or p.filter_count is None:
-            scanned_at.append(0)
-            continue
-        if p.filter not in filters:
-            filters[p.filter] = len(columns)
-            columns.append(f"{p.filter_count} AS f{len(filters) - 1}")
-        scanned_at.append(filters[p.filter])
-    # Equal text is an equal figure: rules of the same shape (one check on
-    # many rules, a rule repeated with other ids) share one column, which
-    # keeps the engine's planning of wide scans short.
-    shared: dict[str, int] = {}
-
-    def column(sql: str, alias: str) -> int:
-        if sql not in shared:
-            shared[sql] = len(columns)
-            columns.append(f"{sql} AS {alias}")
-        return shared[sql]
-
-    failing_at: list[int | None] = []
-    values_at: list[tuple[int, ...]] = []
-    for i, p in enumerate(parts):
-        values_at.append(
-            tuple(column(agg, f"v{i}_{j}") for j, agg in enumerate(p.aggregates))
-        )
-        if p.failing_count is None:
-            failing_at.append(None)
-        else:
-            failing_at.append(column(p.failing_count, f"r{i}"))
-    source = d.render(d.table(table, dialect), dialect)
-    return ScanPlan(
-        f"SELECT {', '.join(columns)} FROM {source}",
-        tuple(scanned_at),
-        tuple(failing_at),
-        tuple(values_at),
-    )
-
-
-@functools.cache
-def _rows_scanned(dialect: str) -> str:
-    return d.render(exp.alias_(exp.Count(this=exp.Star()), "rows_scanned"), dialect)
-
-
-def _fragments(c: Compiled, dialect: str) -> _Fragments:
-    if c.fragments is not None and c.fragments.dialect == dialect:
-        return c.fragments
-    return _Fragments(
-        dialect=dialect,
-        filter=None if c.filter is None else d.render(c.filter, dialect),
-        filter_count=None
-        if c.filter is None
-        else d.render(count_if(c.filter), dialect),
-        failing_count=None
-        if c.failing is None
-        else d.render(count_if(c.failing_rows()), dialect),
-        aggregates=tuple(d.render(a, dialect) for a in c.aggregates),
-    )
-
-
 def count_query(table: str, dialect: str) -> str:
     """``SELECT COUNT(*) FROM table``: tells a missing table from a broken rule."""
     query = exp.select(exp.Count(this=exp.Star())).from_(d.table(table, dialect))
@@ -412,3 +278,18 @@ def sample_queries(
         )
         bad = d.render(query, dialect)
     return samples, bad
+
+
+def predicate_query(rule: Predicate, dialect: str) -> str:
+    """The query streaming a Python predicate's columns, filtered."""
+    query = exp.select(
+        *(
+            [d.column(c, dialect) for c in rule.columns]
+            if rule.columns
+            else [exp.Star()]
+        )
+    ).from_(d.table(rule.table, dialect))
+    where = compile_rule(rule, dialect).filter
+    if where is not None:
+        query = query.where(where.copy())
+    return d.render(query, dialect)

@@ -35,9 +35,7 @@ every rule instead of erroring.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -51,8 +49,6 @@ __all__ = [
     "as_text",
     "column",
     "dialect_of",
-    "distinct_blocks_parallelism",
-    "finish_stddev",
     "has_percentile_cont",
     "is_future",
     "parse_condition",
@@ -179,7 +175,7 @@ def regex_search(value: exp.Expr, pattern: str, dialect: str) -> exp.Expr:
 
 
 def stddev_parts(value: exp.Expr, dialect: str) -> list[exp.Expr]:
-    """Aggregates from which :func:`finish_stddev` gets the sample deviation."""
+    """Aggregates from which ``_evaluate`` computes the sample deviation."""
     if dialect == "sqlite":
         as_real = exp.Mul(this=value.copy(), expression=exp.Literal.number("1.0"))
         square = exp.Mul(this=as_real, expression=value.copy())
@@ -191,17 +187,6 @@ def stddev_parts(value: exp.Expr, dialect: str) -> list[exp.Expr]:
     if dialect == "mysql":
         value = exp.Cast(this=value, to=exp.DataType.build("DOUBLE"))
     return [exp.Anonymous(this="STDDEV_SAMP", expressions=[value])]
-
-
-def finish_stddev(parts: Sequence[object]) -> float | None:
-    """The deviation from :func:`stddev_parts`' results (computed on SQLite)."""
-    if len(parts) == 1:
-        return None if parts[0] is None else float(parts[0])  # type: ignore[arg-type]
-    count, total, squares = (float(p or 0) for p in parts)  # type: ignore[arg-type]
-    if count < 2:
-        return None
-    variance = (squares - total * total / count) / (count - 1)
-    return math.sqrt(max(variance, 0.0))  # rounding can dip below 0
 
 
 def is_future(value: exp.Expr, dialect: str) -> exp.Expr:
@@ -216,15 +201,6 @@ def is_future(value: exp.Expr, dialect: str) -> exp.Expr:
 def as_text(value: exp.Expr) -> exp.Expr:
     """``value`` cast to the engine's text type (``CHAR`` on MySQL)."""
     return exp.Cast(this=value, to=exp.DataType.build("text"))
-
-
-def distinct_blocks_parallelism(dialect: str) -> bool:
-    """Whether ``COUNT(DISTINCT ...)`` keeps the engine from scanning in parallel.
-
-    PostgreSQL cannot parallelise an aggregate holding it, so ``distinct_count``
-    runs as a query of its own there, beside the parallel fused scan.
-    """
-    return dialect == "postgres"
 
 
 def has_percentile_cont(dialect: str) -> bool:

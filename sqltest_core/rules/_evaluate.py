@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from sqlglot import exp
 
 from sqltest_core._logging import get_logger
 from sqltest_core.errors import ConnectorError, QueryError, RuleDefinitionError
 from sqltest_core.results import RuleResult, Severity, Status
-from sqltest_core.rules import _checks
-from sqltest_core.rules import _dialects as d
-from sqltest_core.rules._compile import (
-    Compiled,
-    compile_rule,
-    count_query,
-    sample_queries,
-    scan_plan,
-    strategy,
-)
+from sqltest_core.rules import _sql
 from sqltest_core.rules._models import (
     AggregateRule,
     BaseRule,
@@ -47,17 +38,14 @@ from sqltest_core.rules._models import (
     Sum,
     Unique,
 )
-from sqltest_core.rules._queries import (
-    finish_quantile,
-    has_sample_keys,
-    standalone_queries,
-)
+from sqltest_core.rules._sql import Fragments, has_sample_keys, strategy
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from sqltest_core.cache import QueryCache
     from sqltest_core.connectors import Pool, Pools
+    from sqltest_core.rules._checks import Outcome
 
 __all__ = ["evaluate"]
 
@@ -69,7 +57,9 @@ class _Work:
     """One rule's progress: the statements it ran and where their rows came from."""
 
     index: int
-    compiled: Compiled
+    rule: BaseRule
+    fragments: Fragments | None
+    """The rule's parts of the fused scan (scan rules)."""
     started: float
     started_at: dt.datetime
     sql: list[str] = field(default_factory=list)
@@ -135,24 +125,27 @@ async def evaluate(
             )
         started, started_at = time.perf_counter(), dt.datetime.now(dt.UTC)
         try:
-            compiled = compile_rule(rule, dialect)
+            parts = _sql.fragments(rule, dialect)
         except ValueError as exc:
             reason = f"cannot compile the rule: {' '.join(str(exc).split())}"
             results[index] = _result(rule, pool, Status.ERRORED, reason=reason)
             continue
-        work = _Work(index, compiled, started, started_at)
-        if strategy(rule, dialect) == "scan":
+        work = _Work(index, rule, parts, started, started_at)
+        if parts is not None:
             tables.setdefault(rule.table, []).append(work)
         else:
             alone.append(work)
     run = _Run(
         pool, pools, cache, dialect, results, sample_size, bad_values_limit, timeout
     )
-    async with anyio.create_task_group() as tg:
-        for table, batch in tables.items():
-            tg.start_soon(run.table, table, batch)
-        for work in alone:
-            tg.start_soon(run.alone, work)
+    try:
+        async with anyio.create_task_group() as tg:
+            for table, batch in tables.items():
+                tg.start_soon(run.table, table, batch)
+            for work in alone:
+                tg.start_soon(run.alone, work)
+    finally:
+        _sql.flush()
     return [results[i] for i in range(len(rules))]
 
 
@@ -185,7 +178,7 @@ class _Run:
             if record:
                 w.sql.append(sql)
             w.queries += 1
-        cache = self.cache if all(w.compiled.rule.cache for w in batch) else None
+        cache = self.cache if all(w.rule.cache for w in batch) else None
         if cache is not None:
             cached = cache.get(pool.name, sql)
             if cached is not None:
@@ -201,7 +194,7 @@ class _Run:
         await self._scan(table, batch, probe=True)
 
     async def _scan(self, table: str, batch: list[_Work], *, probe: bool) -> None:
-        plan = scan_plan(table, [w.compiled for w in batch], self.dialect)
+        plan = _sql.scan_plan([w.fragments for w in batch if w.fragments])
         try:
             data = await self._fetch(plan.sql, batch)
         except QueryError as exc:
@@ -232,9 +225,11 @@ class _Run:
 
     async def alone(self, w: _Work) -> None:
         """Evaluate a rule that does not join the fused scan."""
-        rule = w.compiled.rule
+        rule = w.rule
         try:
             if isinstance(rule, Schema):
+                from sqltest_core.rules import _checks
+
                 table = await _checks.find_table(self.pool, rule.table)
                 outcome = _checks.schema_outcome(rule, table, self.dialect)
                 await self._finish(w, outcome.scanned, outcome.failing, (), outcome)
@@ -257,14 +252,14 @@ class _Run:
             self._errored([w], QueryError(what, source=self.pool.name))
 
     async def _standalone(self, w: _Work) -> None:
-        rule = w.compiled.rule
+        rule = w.rule
         if isinstance(rule, DuplicateRows) and rule.columns is None:
+            from sqltest_core.rules import _checks
+
             table = await _checks.find_table(self.pool, rule.table)
             columns = tuple(c.name for c in table.columns)
-            w.compiled = replace(
-                w.compiled, rule=rule.model_copy(update={"columns": columns})
-            )
-        count_sql, _ = standalone_queries(w.compiled, self.dialect, sample_size=0)
+            w.rule = rule.model_copy(update={"columns": columns})
+        count_sql, _ = _sql.standalone_sql(w.rule, self.dialect, sample_size=0)
         data = await self._fetch(count_sql, [w])
         row = [data.column(i)[0].as_py() for i in range(data.num_columns)]
         if has_sample_keys(rule):
@@ -287,10 +282,8 @@ class _Run:
                     source=self.pool.name,
                 )
             other = await self.pools.get(rule.other_source)
-        statements = _checks.reconcile_queries(
-            rule,
-            self.dialect,
-            other_dialect=None if other is self.pool else other.dialect,
+        statements = _sql.reconcile_sql(
+            rule, self.dialect, None if other is self.pool else other.dialect
         )
         pools = [self.pool] if len(statements) == 1 else [self.pool, other]
         fetched: dict[int, pa.Table] = {}
@@ -303,17 +296,15 @@ class _Run:
             for i in range(len(statements)):
                 tg.start_soon(fetch, i)
         sides = [fetched[i] for i in range(len(statements))]
+        from sqltest_core.rules import _checks
+
         outcome = _checks.reconcile(rule, sides, sample_size=self.sample_size)
         await self._finish(w, outcome.scanned, outcome.failing, (), outcome)
 
     async def _predicate(self, w: _Work, rule: Predicate) -> None:
-        columns = rule.columns
-        query = exp.select(
-            *([d.column(c, self.dialect) for c in columns] if columns else [exp.Star()])
-        ).from_(d.table(rule.table, self.dialect))
-        if w.compiled.filter is not None:
-            query = query.where(w.compiled.filter.copy())
-        sql = d.render(query, self.dialect)
+        from sqltest_core.rules import _checks
+
+        sql = _sql.predicate_sql(rule, self.dialect)
         w.sql.append(sql)
         w.queries += 1
         outcome = await _checks.predicate_outcome(
@@ -323,7 +314,7 @@ class _Run:
 
     async def _table_answers(self, table: str, batch: list[_Work]) -> bool:
         """Whether a bare count of ``table`` works; if not, every rule errored."""
-        sql = count_query(table, self.dialect)
+        sql = _sql.count_sql(table, self.dialect)
         for w in batch:
             w.sql.append(sql)
         try:
@@ -339,9 +330,9 @@ class _Run:
         scanned: int | None,
         failing: int | None,
         values: Sequence[object],
-        outcome: _checks.Outcome | None = None,
+        outcome: Outcome | None = None,
     ) -> None:
-        rule = w.compiled.rule
+        rule = w.rule
         details: dict[str, Any] = {} if outcome is None else dict(outcome.details)
         if isinstance(rule, RowCount):
             assert scanned is not None
@@ -394,17 +385,17 @@ class _Run:
         self, w: _Work, details: dict[str, Any]
     ) -> tuple[dict[str, Any], ...]:
         """A failed rule's sample rows (and accepted_values' bad values)."""
-        if strategy(w.compiled.rule, self.dialect) == "query":
-            sample_sql = standalone_queries(
-                w.compiled,
+        if strategy(w.rule, self.dialect) == "query":
+            sample_sql = _sql.standalone_sql(
+                w.rule,
                 self.dialect,
                 sample_size=self.sample_size,
                 sample_keys=w.sample_keys,
             )[1]
             bad_sql = None
         else:
-            sample_sql, bad_sql = sample_queries(
-                w.compiled,
+            sample_sql, bad_sql = _sql.sample_sql(
+                w.rule,
                 self.dialect,
                 sample_size=self.sample_size,
                 bad_values_limit=self.bad_values_limit,
@@ -431,7 +422,7 @@ class _Run:
     def _errored(self, batch: list[_Work], exc: ConnectorError) -> None:
         for w in batch:
             self.results[w.index] = _result(
-                w.compiled.rule,
+                w.rule,
                 self.pool,
                 Status.ERRORED,
                 reason=exc.message,
@@ -459,9 +450,9 @@ def _number(value: object) -> object:
 def _aggregate(rule: AggregateRule, values: Sequence[object], scanned: int) -> object:
     """The measured value: floats for ratios and averages, ints for counts."""
     if isinstance(rule, Quantile):
-        return finish_quantile(rule.q, values)
+        return _finish_quantile(rule.q, values)
     if isinstance(rule, StdDev):
-        return d.finish_stddev(values)
+        return _finish_stddev(values)
     if isinstance(rule, NullRatio):
         return _count(values[0]) / scanned if scanned else None
     if isinstance(rule, Mean):
@@ -477,6 +468,30 @@ def _aggregate(rule: AggregateRule, values: Sequence[object], scanned: int) -> o
         return None
     assert isinstance(rule, Sum | Minimum | Maximum)
     return _number(value)
+
+
+def _finish_quantile(q: float, values: Sequence[object]) -> float | None:
+    """The quantile from the figures of its standalone query (after rows scanned)."""
+    if len(values) == 1:
+        return None if values[0] is None else float(values[0])  # type: ignore[arg-type]
+    low, high, count = values
+    if count is None or low is None or high is None:
+        return None
+    position = 1 + q * (int(count) - 1)  # type: ignore[call-overload]
+    fraction = position - math.floor(position)
+    low, high = float(low), float(high)  # type: ignore[arg-type]
+    return float(low + fraction * (high - low))
+
+
+def _finish_stddev(parts: Sequence[object]) -> float | None:
+    """The deviation from ``_dialects.stddev_parts`` (computed on SQLite)."""
+    if len(parts) == 1:
+        return None if parts[0] is None else float(parts[0])  # type: ignore[arg-type]
+    count, total, squares = (float(p or 0) for p in parts)  # type: ignore[arg-type]
+    if count < 2:
+        return None
+    variance = (squares - total * total / count) / (count - 1)
+    return math.sqrt(max(variance, 0.0))  # rounding can dip below 0
 
 
 def _json(value: object) -> object:

@@ -2,15 +2,14 @@
 quantiles and custom queries.
 
 Each rule gets a *count query* returning one row (rows scanned, then failing
-rows, then kind-specific figures; a quantile's row holds what
-:func:`finish_quantile` needs instead of a failing count) and, when samples are
-wanted, a *sample query* for its failing rows. They run concurrently with the
+rows, then kind-specific figures; a quantile's row holds what ``_evaluate``
+interpolates it from instead of a failing count) and, when samples are wanted,
+a *sample query* for its failing rows. They run concurrently with the
 table's fused scan.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from sqlglot import exp
@@ -27,8 +26,9 @@ from sqltest_core.rules._models import (
     ReferentialIntegrity,
     Unique,
 )
+from sqltest_core.rules._sql import has_sample_keys
 
-__all__ = ["finish_quantile", "has_sample_keys", "standalone_queries"]
+__all__ = ["standalone_queries"]
 
 
 def standalone_queries(
@@ -86,11 +86,6 @@ def _key_groups(
         where,
     ).group_by(*(c.copy() for c in cols))
     return cols, keys, groups
-
-
-def has_sample_keys(rule: object) -> bool:
-    """Whether ``rule``'s count query ends with two sample keys (first, last)."""
-    return isinstance(rule, Unique) and len(rule.columns) == 1
 
 
 def _literal_keys(keys: Sequence[object] | None) -> list[exp.Expr] | None:
@@ -370,19 +365,6 @@ def _quantile_query(rule: Quantile, where: exp.Expr | None, dialect: str) -> str
         .where(near)
     )
     return d.render(query, dialect)
-
-
-def finish_quantile(q: float, values: Sequence[object]) -> float | None:
-    """The quantile from :func:`standalone_queries`' figures (after rows scanned)."""
-    if len(values) == 1:
-        return None if values[0] is None else float(values[0])  # type: ignore[arg-type]
-    low, high, count = values
-    if count is None or low is None or high is None:
-        return None
-    position = 1 + q * (int(count) - 1)  # type: ignore[call-overload]
-    fraction = position - math.floor(position)
-    low, high = float(low), float(high)  # type: ignore[arg-type]
-    return float(low + fraction * (high - low))
 
 
 def _custom_queries(

@@ -33,14 +33,10 @@ from sqltest_core.rules import (
     Unique,
 )
 from sqltest_core.rules import _dialects as d
-from sqltest_core.rules._compile import (
-    compile_rule,
-    sample_queries,
-    scan_plan,
-    strategy,
-)
+from sqltest_core.rules._compile import compile_rule, sample_queries
 from sqltest_core.rules._dialects import SqltestSQLite
 from sqltest_core.rules._queries import standalone_queries
+from sqltest_core.rules._sql import ScanPlan, fragments, scan_plan, strategy
 
 HOSTILE = 'a"; drop table x; --'
 VALUE = "x'); drop table t; --"
@@ -67,13 +63,18 @@ RULES = [
 DIALECTS = ["duckdb", "sqlite", "postgres", "mysql", "snowflake"]
 
 
+def _plan(rules: list[BaseRule], dialect: str) -> ScanPlan:
+    """The fused scan of ``rules``' scan rules."""
+    return scan_plan([f for r in rules if (f := fragments(r, dialect)) is not None])
+
+
 def _read(dialect: str) -> str | SqltestSQLite:
     return SqltestSQLite() if dialect == "sqlite" else dialect
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_fused_scan_parses_back_as_one_select(dialect: str) -> None:
-    plan = scan_plan("sales.orders", [compile_rule(r, dialect) for r in RULES], dialect)
+    plan = _plan(RULES, dialect)
     statements = sqlglot.parse(plan.sql, read=_read(dialect))
     assert len(statements) == 1 and isinstance(statements[0], exp.Select)
     tree = statements[0]
@@ -90,7 +91,7 @@ def test_fused_scan_parses_back_as_one_select(dialect: str) -> None:
 
 def test_snowflake_sql_is_valid_snowflake_with_search_semantics() -> None:
     compiled = [compile_rule(r, "snowflake") for r in RULES]
-    sql = scan_plan("sales.orders", compiled, "snowflake").sql
+    sql = _plan(RULES, "snowflake").sql
     tree = sqlglot.parse_one(sql, read="snowflake")
     table = tree.find(exp.Table)
     assert table is not None and (table.db, table.name) == ("SALES", "ORDERS")
@@ -121,12 +122,12 @@ def test_snowflake_sql_is_valid_snowflake_with_search_semantics() -> None:
     ],
 )
 def test_regex_renders_per_dialect(dialect: str, fragment: str) -> None:
-    sql = scan_plan("t", [compile_rule(RULES[4], dialect)], dialect).sql
+    sql = _plan([RULES[4]], dialect).sql
     assert fragment in sql
 
 
 def test_sqlite_names_use_backticks_never_string_fallback() -> None:
-    sql = scan_plan("t", [compile_rule(RULES[0], "sqlite")], "sqlite").sql
+    sql = _plan([RULES[0]], "sqlite").sql
     assert '`a"; drop table x; --` IS NULL' in sql
 
 
@@ -134,11 +135,11 @@ def test_names_fold_only_on_snowflake_and_only_plain_lower_case() -> None:
     rule = NotNull(id="n", table="Sales.orders", column="MixedCase")
     assert (
         'FROM "Sales"."ORDERS"'
-        in scan_plan("Sales.orders", [compile_rule(rule, "snowflake")], "snowflake").sql
+        in _plan([rule], "snowflake").sql
     )
     assert (
         'FROM "Sales"."orders"'
-        in scan_plan("Sales.orders", [compile_rule(rule, "postgres")], "postgres").sql
+        in _plan([rule], "postgres").sql
     )
 
 
@@ -184,27 +185,26 @@ STANDALONE = [
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_new_kinds_fuse_into_the_one_select(dialect: str) -> None:
-    compiled = [compile_rule(r, dialect) for r in RULES + NEW_RULES]
-    plan = scan_plan("sales.orders", compiled, dialect)
+    plan = _plan(RULES + NEW_RULES, dialect)
     (tree,) = sqlglot.parse(plan.sql, read=_read(dialect))
     assert isinstance(tree, exp.Select)
     assert not any(isinstance(node, exp.Drop | exp.Command) for node in tree.walk())
     stddev_width = 3 if dialect == "sqlite" else 1
-    # PostgreSQL counts distinct values in a query of its own (see _dialects).
-    distinct_width = 0 if dialect == "postgres" else 1
+    # PostgreSQL counts distinct values in a query of its own (see _sql.strategy).
+    distinct = [] if dialect == "postgres" else [1]
     assert [len(v) for v in plan.values_at][len(RULES) :] == [
         0,
         0,
         2,
         stddev_width,
-        distinct_width,
+        *distinct,
         1,
         1,
         1,
     ]
     # rows_scanned, two filter counts, six row-level counts, then these two
     assert plan.failing_at[len(RULES) : len(RULES) + 2] == (9, 10)
-    assert all(plan.failing_at[i] is None for i in range(len(RULES) + 2, len(compiled)))
+    assert all(f is None for f in plan.failing_at[len(RULES) + 2 :])
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -224,7 +224,7 @@ def test_standalone_queries_parse_back(dialect: str, rule: BaseRule) -> None:
 
 def test_snowflake_sql_for_new_kinds() -> None:
     compiled = [compile_rule(r, "snowflake") for r in NEW_RULES + STANDALONE]
-    sql = scan_plan("sales.orders", compiled[: len(NEW_RULES)], "snowflake").sql
+    sql = _plan(NEW_RULES, "snowflake").sql
     tree = sqlglot.parse_one(sql, read="snowflake")
     functions = {type(f).__name__ for f in tree.find_all(exp.Func)}
     assert {"CurrentTimestamp", "Count", "Sum", "Min", "Max"} <= functions
@@ -261,7 +261,7 @@ def test_snowflake_sql_for_new_kinds() -> None:
     ],
 )
 def test_future_renders_per_dialect(dialect: str, fragment: str) -> None:
-    sql = scan_plan("t", [compile_rule(NEW_RULES[0], dialect)], dialect).sql
+    sql = _plan([NEW_RULES[0]], dialect).sql
     assert fragment in sql
 
 

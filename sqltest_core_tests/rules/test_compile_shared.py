@@ -8,7 +8,8 @@ from sqlglot import exp
 from sqltest_core import open_pool
 from sqltest_core.results import Status
 from sqltest_core.rules import AcceptedValues, Mean, NotNull, Range, evaluate
-from sqltest_core.rules._compile import compile_rule, scan_plan
+from sqltest_core.rules._compile import compile_rule
+from sqltest_core.rules._sql import fragments, scan_plan
 
 
 def test_same_shape_compiles_once_and_keeps_its_own_rule() -> None:
@@ -26,7 +27,7 @@ def test_values_that_compare_equal_but_render_apart_are_not_shared() -> None:
         AcceptedValues(id="f", table="t", column="x", values=(1.0,)),
         AcceptedValues(id="b", table="t", column="x", values=(True,)),
     ]
-    plan = scan_plan("t", [compile_rule(r, "duckdb") for r in rules], "duckdb")
+    plan = scan_plan([f for r in rules if (f := fragments(r, "duckdb"))])
     assert plan.failing_at == (1, 2, 3)
     assert "IN (1)" in plan.sql and "IN (1.0)" in plan.sql and "IN (TRUE)" in plan.sql
 
@@ -41,7 +42,7 @@ def test_equal_counts_share_a_column() -> None:
         Mean(id="m1", table="t", column="x", max=9),
         NotNull(id="n2", table="t", column="y"),
     ]
-    plan = scan_plan("t", [compile_rule(r, "duckdb") for r in rules], "duckdb")
+    plan = scan_plan([f for r in rules if (f := fragments(r, "duckdb"))])
     tree = sqlglot.parse_one(plan.sql, read="duckdb")
     assert isinstance(tree, exp.Select)
     assert [e.alias for e in tree.expressions] == [
