@@ -374,7 +374,7 @@ def _sqltest(
         pool = await pools.get("bench")
         split["connect_s"] = time.perf_counter() - started
         try:
-            fetch = pool.fetch_arrow
+            fetch = pool.fetch_rows
 
             async def logged(sql: str, *args: Any, **kwargs: Any) -> Any:
                 began = time.perf_counter()
@@ -383,7 +383,7 @@ def _sqltest(
                 finally:
                     log.append((sql, time.perf_counter() - began))
 
-            pool.fetch_arrow = logged  # type: ignore[method-assign]
+            pool.fetch_rows = logged  # type: ignore[method-assign]
             started = time.perf_counter()
             run = await run_rules(
                 suite,

@@ -60,7 +60,9 @@ def test_import_is_light_and_needs_no_driver() -> None:
         "for m in ('asyncpg', 'aiomysql', 'asyncmy', 'snowflake', 'snowflake.connector'):\n"
         "    sys.modules[m] = None  # as if not installed\n"
         "import sqltest_core\n"
-        "heavy = [m for m in ('pyarrow', 'polars', 'duckdb') if sys.modules.get(m)]\n"
+        "heavy = [m for m in ('pyarrow', 'polars', 'duckdb', 'sqlglot', 'yaml',\n"
+        "    'structlog', 'sqltest_core.delivery', 'sqltest_core.reporting')\n"
+        "    if sys.modules.get(m)]\n"
         "print(heavy)\n"
     )
     result = _run(code)

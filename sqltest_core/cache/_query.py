@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqltest_core.cache._ttl import CacheStats, TTLCache
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    from sqltest_core.connectors import Rows
 
 __all__ = ["QueryCache", "normalise_sql"]
 
@@ -44,10 +44,10 @@ class QueryCache:
     ``cache: false``. Keys are the data source's name, the SQL as tokens
     (:func:`normalise_sql`) and the parameters.
 
-    >>> import pyarrow as pa
+    >>> from sqltest_core.connectors import Rows
     >>> now = [0.0]
     >>> cache = QueryCache(ttl=60, clock=lambda: now[0])
-    >>> cache.set("wh", "SELECT 1", (), pa.table({"x": [1]}))
+    >>> cache.set("wh", "SELECT 1", (), Rows(("x",), [(1,)]))
     >>> cache.get("wh", "select 1") is not None, cache.get("other", "SELECT 1")
     (True, None)
     >>> now[0] = 61; cache.get("wh", "SELECT 1") is None
@@ -61,7 +61,7 @@ class QueryCache:
         maxsize: int = 256,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._cache: TTLCache[tuple[Hashable, ...], pa.Table] = TTLCache(
+        self._cache: TTLCache[tuple[Hashable, ...], Rows] = TTLCache(
             ttl=ttl, maxsize=maxsize, clock=clock
         )
 
@@ -72,14 +72,12 @@ class QueryCache:
         """The cache key of a query."""
         return (source, normalise_sql(sql), tuple(repr(p) for p in params))
 
-    def get(
-        self, source: str, sql: str, params: Sequence[object] = ()
-    ) -> pa.Table | None:
+    def get(self, source: str, sql: str, params: Sequence[object] = ()) -> Rows | None:
         """The cached result, or ``None``."""
         return self._cache.get(self.key(source, sql, params))
 
     def set(
-        self, source: str, sql: str, params: Sequence[object], result: pa.Table
+        self, source: str, sql: str, params: Sequence[object], result: Rows
     ) -> None:
         """Keep ``result`` for ``ttl`` seconds."""
         self._cache.set(self.key(source, sql, params), result)

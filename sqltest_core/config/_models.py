@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -161,7 +161,7 @@ def _delivery(value: object) -> object:
 if TYPE_CHECKING:
     from sqltest_core.delivery import DeliverySettings
 
-    _Delivery = DeliverySettings | None
+    _Delivery: TypeAlias = DeliverySettings | None
 else:
     _Delivery = Annotated[Any, PlainValidator(_delivery)]
 

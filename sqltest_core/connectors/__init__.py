@@ -2,7 +2,8 @@
 
 A data-source URL picks the connector by its scheme (``postgresql://...``); the
 part after ``+`` picks a driver where there is a choice (``mysql+aiomysql://``).
-Results stream as ``pyarrow.RecordBatch`` es. Add an engine by publishing a
+Results stream as ``pyarrow.RecordBatch`` es; small ones also come as
+:class:`Rows` of plain tuples (``fetch_rows``). Add an engine by publishing a
 connector class under the ``sqltest_core.connectors`` entry-point group, or for a
 test, ``registry.register("fake", FakeConnector)``.
 """
@@ -24,6 +25,7 @@ from sqltest_core.connectors._catalog import Catalog, Column, ForeignKey, Table
 from sqltest_core.connectors._pool import Pool, PoolStats, open_pool
 from sqltest_core.connectors._pools import Pools
 from sqltest_core.connectors._registry import connector_for, registry
+from sqltest_core.connectors._rows import Rows
 from sqltest_core.connectors._threads import run_interruptible
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Pool",
     "PoolStats",
     "Pools",
+    "Rows",
     "Table",
     "collect",
     "connector_for",

@@ -20,6 +20,7 @@ import anyio
 
 from sqltest_core._logging import get_logger
 from sqltest_core.connectors._catalog import Catalog
+from sqltest_core.connectors._rows import Rows
 from sqltest_core.errors import (
     ConnectError,
     ConnectorError,
@@ -74,6 +75,12 @@ class Connection(Protocol):
         self, sql: str, params: Params = (), *, timeout: float | None = None
     ) -> int:
         """Run a statement; return the rows it affected (-1 when unknown)."""
+        ...
+
+    async def fetch_rows(
+        self, sql: str, params: Params = (), *, timeout: float | None = None
+    ) -> Rows:
+        """Run a query; return all its rows as Python tuples (for small results)."""
         ...
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
@@ -168,10 +175,11 @@ class BaseConnection(ABC):
     """Shared behaviour of every built-in connection.
 
     Subclasses implement ``_stream``, ``_execute``, ``_ping``, ``_schemas``,
-    ``_catalog``, ``_close`` and ``_map_error``. Cancelling any of their awaits
-    must stop the statement on the server (asyncpg does it by itself; thread-bound
-    drivers interrupt; MySQL kills the query from a second connection). A
-    connection that cannot be trusted afterwards sets :attr:`broken`.
+    ``_catalog``, ``_close`` and ``_map_error``, and may override ``_fetch_rows``.
+    Cancelling any of their awaits must stop the statement on the server (asyncpg
+    does it by itself; thread-bound drivers interrupt; MySQL kills the query from
+    a second connection). A connection that cannot be trusted afterwards sets
+    :attr:`broken`.
     """
 
     begin_sql: ClassVar[str] = "BEGIN"
@@ -197,6 +205,25 @@ class BaseConnection(ABC):
     @abstractmethod
     async def _execute(self, sql: str, params: Params) -> int:
         """Run one statement; return affected rows or -1."""
+
+    async def _fetch_rows(self, sql: str, params: Params) -> Rows:
+        """The whole result as rows; by default gathered from :meth:`_stream`.
+
+        Engines override it with a path that skips Arrow, giving the same values.
+        """
+        batches = self._stream(sql, params, self.source.batch_size)
+        try:
+            gathered = [batch async for batch in batches]
+        finally:
+            # As in stream(): the engine's generator cleans up even when cancelled.
+            with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await batches.aclose()  # type: ignore[attr-defined]
+        columns = tuple(gathered[0].schema.names) if gathered else ()
+        rows: list[tuple[object, ...]] = []
+        for batch in gathered:
+            values = [column.to_pylist() for column in batch.columns]
+            rows.extend(zip(*values, strict=True))
+        return Rows(columns, rows)
 
     @abstractmethod
     async def _ping(self) -> None:
@@ -312,6 +339,22 @@ class BaseConnection(ABC):
             raise self._timed_out(deadline, sql) from None
         self._log("execute", sql, started, count, True)
         return count
+
+    async def fetch_rows(
+        self, sql: str, params: Params = (), *, timeout: float | None = None
+    ) -> Rows:
+        """Run a query; return all its rows as Python tuples (for small results)."""
+        deadline = self._timeout(timeout)
+        started = time.perf_counter()
+        try:
+            with deadline.scope(), self.errors(sql):
+                result = await self._fetch_rows(sql, params)
+        except QueryTimeout:
+            raise
+        except TimeoutError:
+            raise self._timed_out(deadline, sql) from None
+        self._log("rows", sql, started, len(result), True)
+        return result
 
     def _log(
         self, kind: str, sql: str, started: float, rows: int, finished: bool

@@ -18,6 +18,7 @@ from sqltest_core.connectors._arrow import collect, to_polars
 from sqltest_core.connectors._base import Connection, Connector, Params
 from sqltest_core.connectors._catalog import Catalog
 from sqltest_core.connectors._registry import connector_for
+from sqltest_core.connectors._rows import Rows
 from sqltest_core.errors import ConfigError, ConnectorError, PoolTimeout, SqltestError
 from sqltest_core.resilience import CircuitBreaker, RetryPolicy
 
@@ -367,12 +368,31 @@ class Pool:
         """Run a query and gather its rows into a ``polars.DataFrame``."""
         return to_polars(await self.fetch_arrow(sql, params, timeout=timeout))
 
+    async def fetch_rows(
+        self, sql: str, params: Params = (), *, timeout: float | None = None
+    ) -> Rows:
+        """Run a query and return its rows as Python tuples; for small results.
+
+        DuckDB and SQLite read them without Arrow (pyarrow is not even imported);
+        other engines convert their Arrow batches.
+
+        >>> import anyio
+        >>> async def main():
+        ...     async with open_pool("duckdb://:memory:") as db:
+        ...         return await db.fetch_rows("select 42 as answer, 'a' as b")
+        >>> anyio.run(main)
+        Rows(columns=('answer', 'b'), rows=[(42, 'a')])
+        """
+        return await self._with_connection(
+            lambda c: c.fetch_rows(sql, params, timeout=timeout)
+        )
+
     async def scalar(
         self, sql: str, params: Params = (), *, timeout: float | None = None
     ) -> Any:
         """The first column of the first row, or ``None`` when there is no row."""
-        table = await self.fetch_arrow(sql, params, timeout=timeout)
-        return table.column(0)[0].as_py() if table.num_rows else None
+        first = (await self.fetch_rows(sql, params, timeout=timeout)).first()
+        return first[0] if first else None
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

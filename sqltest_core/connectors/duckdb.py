@@ -9,7 +9,8 @@ on cancellation (``DuckDBPyConnection.interrupt``).
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqltest_core.connectors._base import (
@@ -20,6 +21,7 @@ from sqltest_core.connectors._base import (
     import_driver,
 )
 from sqltest_core.connectors._catalog import Catalog, Column, ForeignKey, Table
+from sqltest_core.connectors._rows import Rows
 from sqltest_core.connectors._threads import run_interruptible
 from sqltest_core.errors import ConnectError, ConnectorError, QueryError
 
@@ -190,6 +192,24 @@ class DuckDBConnection(BaseConnection):
         result: int = await self._call(run)
         return result
 
+    async def _fetch_rows(self, sql: str, params: Params) -> Rows:
+        def run() -> Rows:
+            self._raw.execute(sql, list(params))
+            description = self._raw.description
+            if not description:  # a statement that returns nothing
+                return Rows((), [])
+            rows: list[tuple[object, ...]] = self._raw.fetchall()
+            converters = [_row_converter(d[1]) for d in description]
+            if any(converters):
+                rows = [
+                    tuple(_apply(c, v) for c, v in zip(converters, row, strict=True))
+                    for row in rows
+                ]
+            return Rows(tuple(d[0] for d in description), rows)
+
+        result: Rows = await self._call(run)
+        return result
+
     async def _ping(self) -> None:
         await self._call(lambda: self._raw.execute("select 1").fetchall())
 
@@ -225,6 +245,60 @@ class DuckDBConnection(BaseConnection):
             isinstance(exc, duckdb.TransactionException) and "onflict" in message
         )
         return QueryError(message, sql=sql, transient=transient)
+
+
+_Convert = Callable[[Any], object]
+_NESTED = frozenset({"list", "array", "struct", "map"})
+
+
+def _row_converter(kind: Any) -> _Convert | None:
+    """What turns a ``fetchall`` value of DuckDB type ``kind`` into the Arrow path's.
+
+    ``None`` when they already agree (most types). They differ, on purpose, for
+    INTERVAL (``timedelta`` here, pyarrow's ``MonthDayNano`` there), HUGEINT and
+    UHUGEINT (``int``, not ``Decimal``), TIME WITH TIME ZONE (keeps its offset,
+    which Arrow drops), BIT and BIGNUM (their text, not DuckDB's internal bytes)
+    and TIMESTAMP_NS (a ``datetime`` cut to microseconds, where pyarrow needs
+    pandas).
+    """
+    kind_id = kind.id
+    if kind_id == "uuid":
+        return str
+    if kind_id == "union":
+        if any(_row_converter(t) for _, t in kind.children):
+            return _uuid_to_str  # the member is unknown; UUID is the one to fix
+        return None
+    if kind_id == "struct":
+        fields = {name: _row_converter(t) for name, t in kind.children}
+        if not any(fields.values()):
+            return None
+        return lambda v: {k: _apply(fields[k], x) for k, x in v.items()}
+    if kind_id in ("list", "array"):
+        item = _row_converter(kind.children[0][1])
+        if item is None:
+            # A fixed-size ARRAY comes as a tuple; Arrow gives a list.
+            return list if kind_id == "array" else None
+        return lambda v: [_apply(item, x) for x in v]
+    if kind_id == "map":
+        (_, key_kind), (_, value_kind) = kind.children
+        key, value = _row_converter(key_kind), _row_converter(value_kind)
+        # Arrow gives (key, value) pairs; fetchall a dict, or for nested
+        # (unhashable) keys {"key": [...], "value": [...]}.
+        if key_kind.id in _NESTED:
+            return lambda v: [
+                (_apply(key, k), _apply(value, x))
+                for k, x in zip(v["key"], v["value"], strict=True)
+            ]
+        return lambda v: [(_apply(key, k), _apply(value, x)) for k, x in v.items()]
+    return None
+
+
+def _apply(convert: _Convert | None, value: object) -> object:
+    return value if convert is None or value is None else convert(value)
+
+
+def _uuid_to_str(value: object) -> object:
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def _next_batch(reader: pa.RecordBatchReader) -> pa.RecordBatch | None:

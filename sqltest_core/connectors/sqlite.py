@@ -40,6 +40,7 @@ from sqltest_core.connectors._base import (
     ParamStyle,
 )
 from sqltest_core.connectors._catalog import Catalog, Column, ForeignKey, Table
+from sqltest_core.connectors._rows import Rows
 from sqltest_core.connectors._threads import run_interruptible
 from sqltest_core.errors import (
     ConfigError,
@@ -367,20 +368,43 @@ class SQLiteConnection(BaseConnection):
         self, sql: str, args: tuple[object, ...], batch_size: int
     ) -> tuple[_Reader, pa.RecordBatch | None]:
         """Run the query and read its first batch, in one trip to the worker thread."""
+        reader = _Reader(*self._run(sql, args), batch_size)
+        try:
+            return reader, reader.next_batch()  # never None: it carries the schema
+        except BaseException:
+            reader.close()
+            raise
+
+    def _run(
+        self, sql: str, args: tuple[object, ...]
+    ) -> tuple[sqlite3.Cursor, _Result]:
+        """Run the statement; its cursor, and how to type the result's values."""
         declared = self._declared_types(sql)
         cursor = self._raw.execute(sql, args)
         description = cursor.description or ()
         if declared is None or len(declared) != len(description):
             declared = [""] * len(description)
         columns = [_column(d[0], t) for d, t in zip(description, declared, strict=True)]
-        reader = _Reader(
-            cursor, _Result(columns, source=self.name, sql=sql), batch_size
-        )
-        try:
-            return reader, reader.next_batch()  # never None: it carries the schema
-        except BaseException:
-            reader.close()
-            raise
+        return cursor, _Result(columns, source=self.name, sql=sql)
+
+    async def _fetch_rows(self, sql: str, params: Params) -> Rows:
+        args = tuple(_bind(p) for p in params)
+        batch_size = self.source.batch_size
+
+        def run() -> Rows:
+            cursor, result = self._run(sql, args)
+            try:
+                fetched = cursor.fetchall()
+            finally:
+                cursor.close()
+            # Converted batch by batch, as _stream does: the first batch types the
+            # columns without a declared type, and a later misfit fails alike.
+            rows: list[tuple[object, ...]] = []
+            for start in range(0, len(fetched), batch_size):
+                rows.extend(result.convert(fetched[start : start + batch_size]))
+            return Rows(tuple(c.name for c in result.columns), rows)
+
+        return await self._call(run)
 
     def _declared_types(self, sql: str) -> list[str] | None:
         """The declared types of a query's result columns, or None if unknown.
@@ -672,6 +696,13 @@ class _Unfit(Exception):
 
 
 _STORAGE_CLASS = {int: "INTEGER", float: "REAL", str: "TEXT", bytes: "BLOB"}
+# Kinds whose values, when all of this storage class, are already what Arrow gives.
+_PLAIN: dict[_Kind, type] = {
+    _Kind.INTEGER: int,
+    _Kind.REAL: float,
+    _Kind.TEXT: str,
+    _Kind.BLOB: bytes,
+}
 
 
 class _Result:
@@ -682,18 +713,14 @@ class _Result:
         self.source = source
         self.sql = sql
         self.schema: pa.Schema | None = None
+        self.typed = False
         self.rows = 0
 
     def batch(self, rows: Sequence[tuple[object, ...]]) -> pa.RecordBatch:
         import pyarrow as pa
 
-        values: list[Sequence[object]] = (
-            list(zip(*rows, strict=True)) if rows else [() for _ in self.columns]
-        )
+        values = self._values(rows)
         if self.schema is None:
-            for col, vals in zip(self.columns, values, strict=True):
-                if col.kind is _Kind.INFER:
-                    col.kind = self._infer(col, vals)
             self.schema = pa.schema(
                 [pa.field(c.name, c.arrow_type()) for c in self.columns]
             )
@@ -703,6 +730,38 @@ class _Result:
         ]
         self.rows += len(rows)
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+    def convert(self, rows: Sequence[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        """The rows with the values :meth:`batch` would give, without Arrow."""
+        values = self._values(rows)
+        columns: list[Sequence[object]] = []
+        for col, vals in zip(self.columns, values, strict=True):
+            plain = _PLAIN.get(col.kind)
+            if plain is not None and all(v is None or type(v) is plain for v in vals):
+                columns.append(vals)  # the common case: nothing to convert
+                continue
+            convert = _converter(col)
+            out: list[object] = []
+            for i, value in enumerate(vals):
+                try:
+                    out.append(None if value is None else convert(value))
+                except _Unfit:
+                    self._unfit(col, value, i)
+            columns.append(out)
+        self.rows += len(rows)
+        return list(zip(*columns, strict=True)) if rows else []
+
+    def _values(self, rows: Sequence[tuple[object, ...]]) -> list[Sequence[object]]:
+        """The rows as columns; the first call types the columns without one."""
+        values: list[Sequence[object]] = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in self.columns]
+        )
+        if not self.typed:
+            for col, vals in zip(self.columns, values, strict=True):
+                if col.kind is _Kind.INFER:
+                    col.kind = self._infer(col, vals)
+            self.typed = True
+        return values
 
     def _infer(self, col: _Column, values: Sequence[object]) -> _Kind:
         classes = {type(v) for v in values if v is not None}

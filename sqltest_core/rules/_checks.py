@@ -3,7 +3,6 @@ predicates over streamed batches, and the catalog lookups they need."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from sqltest_core.rules._models import Predicate, Reconciliation, Schema
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from sqltest_core.connectors import Pool
+    from sqltest_core.connectors import Pool, Rows
     from sqltest_core.connectors._catalog import Table
 
 __all__ = [
@@ -30,8 +29,6 @@ __all__ = [
     "reconcile_queries",
     "schema_outcome",
 ]
-
-Fetch = Callable[[str], Awaitable["pa.Table"]]
 
 
 @dataclass(slots=True)
@@ -173,24 +170,25 @@ def _value(row: tuple[Any, ...], rule: Reconciliation) -> Any:
     return value
 
 
-def reconcile(
-    rule: Reconciliation, sides: list[pa.Table], *, sample_size: int
-) -> Outcome:
+def reconcile(rule: Reconciliation, sides: list[Rows], *, sample_size: int) -> Outcome:
     """Compare the measures fetched by :func:`reconcile_queries`' statements."""
     width = len(rule.group_by)
+    mine: tuple[Any, ...]
+    theirs: tuple[Any, ...]
     if len(sides) == 1:  # one row: this side's figures, then the other's
-        (row,) = _rows(sides[0])
+        (row,) = sides[0].rows
         half = len(row) // 2
         mine, theirs = row[:half], row[half:]
     else:
-        mine, theirs = (_rows(s)[0] for s in sides)
+        mine, theirs = (s.rows[0] for s in sides)
     if not width:
         value, other = _exact(_value(mine, rule), _value(theirs, rule))
         differs = not _close(value, other, rule)
         details = {"value": value, "other_value": other, "difference": value - other}
         return Outcome(int(differs), int(mine[0]), _plain(details))
-    this = {tuple(r[:width]): _value(r, rule) for r in _rows(sides[0])}
-    that = {tuple(r[:width]): _value(r, rule) for r in _rows(sides[1])}
+    # By position: both sides' columns may share names.
+    this = {tuple(r[:width]): _value(r, rule) for r in sides[0].rows}
+    that = {tuple(r[:width]): _value(r, rule) for r in sides[1].rows}
     mismatches: list[dict[str, Any]] = []
     missing = extra = differing = 0
     for key in [*this, *(k for k in that if k not in this)]:
@@ -215,11 +213,6 @@ def reconcile(
     }
     failing = missing + extra + differing
     return Outcome(failing, len(this.keys() | that.keys()), details, tuple(mismatches))
-
-
-def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
-    # By position: both sides' columns may share names.
-    return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
 
 
 def _exact(value: Any, other: Any) -> tuple[Any, Any]:

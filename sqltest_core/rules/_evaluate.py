@@ -41,10 +41,8 @@ from sqltest_core.rules._models import (
 from sqltest_core.rules._sql import Fragments, has_sample_keys, strategy
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from sqltest_core.cache import QueryCache
-    from sqltest_core.connectors import Pool, Pools
+    from sqltest_core.connectors import Pool, Pools, Rows
     from sqltest_core.rules._checks import Outcome
 
 __all__ = ["evaluate"]
@@ -167,7 +165,7 @@ class _Run:
         pool: Pool | None = None,
         *,
         record: bool = True,
-    ) -> pa.Table:
+    ) -> Rows:
         """Run ``sql`` for ``batch``'s rules, through the cache if they all allow.
 
         ``record=False`` when the caller listed the statement already (queries
@@ -185,7 +183,7 @@ class _Run:
                 for w in batch:
                     w.cache_hits += 1
                 return cached
-        data = await pool.fetch_arrow(sql, timeout=self.timeout)
+        data = await pool.fetch_rows(sql, timeout=self.timeout)
         if cache is not None:
             cache.set(pool.name, sql, (), data)
         return data
@@ -212,7 +210,7 @@ class _Run:
         except ConnectorError as exc:
             self._errored(batch, exc)
             return
-        row = [data.column(i)[0].as_py() for i in range(data.num_columns)]
+        row = list(data.rows[0])
         # Failed rules fetch their samples at once, each on its own connection
         # as the pool allows, rather than one after another.
         async with anyio.create_task_group() as tg:
@@ -261,7 +259,7 @@ class _Run:
             w.rule = rule.model_copy(update={"columns": columns})
         count_sql, _ = _sql.standalone_sql(w.rule, self.dialect, sample_size=0)
         data = await self._fetch(count_sql, [w])
-        row = [data.column(i)[0].as_py() for i in range(data.num_columns)]
+        row = list(data.rows[0])
         if has_sample_keys(rule):
             w.sample_keys = tuple(k for k in row[-2:] if k is not None)
             row = row[:-2]
@@ -286,7 +284,7 @@ class _Run:
             rule, self.dialect, None if other is self.pool else other.dialect
         )
         pools = [self.pool] if len(statements) == 1 else [self.pool, other]
-        fetched: dict[int, pa.Table] = {}
+        fetched: dict[int, Rows] = {}
         w.sql.extend(statements)
 
         async def fetch(i: int) -> None:
@@ -318,7 +316,7 @@ class _Run:
         for w in batch:
             w.sql.append(sql)
         try:
-            await self.pool.fetch_arrow(sql, timeout=self.timeout)
+            await self.pool.fetch_rows(sql, timeout=self.timeout)
         except ConnectorError as exc:
             self._errored(batch, exc)
             return False
@@ -400,7 +398,7 @@ class _Run:
                 sample_size=self.sample_size,
                 bad_values_limit=self.bad_values_limit,
             )
-        found: dict[str, pa.Table] = {}
+        found: dict[str, Rows] = {}
         w.sql.extend(sql for sql in (sample_sql, bad_sql) if sql is not None)
 
         async def fetch(name: str, sql: str) -> None:
@@ -416,7 +414,7 @@ class _Run:
             assert isinstance(first, ConnectorError)
             details["samples_error"] = first.message
         if "bad" in found:
-            details["bad_values"] = found["bad"].column(0).to_pylist()
+            details["bad_values"] = found["bad"].column(0)
         return tuple(found["samples"].to_pylist()) if "samples" in found else ()
 
     def _errored(self, batch: list[_Work], exc: ConnectorError) -> None:

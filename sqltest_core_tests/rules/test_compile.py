@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 import sqlglot
@@ -63,7 +64,7 @@ RULES = [
 DIALECTS = ["duckdb", "sqlite", "postgres", "mysql", "snowflake"]
 
 
-def _plan(rules: list[BaseRule], dialect: str) -> ScanPlan:
+def _plan(rules: Sequence[BaseRule], dialect: str) -> ScanPlan:
     """The fused scan of ``rules``' scan rules."""
     return scan_plan([f for r in rules if (f := fragments(r, dialect)) is not None])
 
@@ -133,14 +134,8 @@ def test_sqlite_names_use_backticks_never_string_fallback() -> None:
 
 def test_names_fold_only_on_snowflake_and_only_plain_lower_case() -> None:
     rule = NotNull(id="n", table="Sales.orders", column="MixedCase")
-    assert (
-        'FROM "Sales"."ORDERS"'
-        in _plan([rule], "snowflake").sql
-    )
-    assert (
-        'FROM "Sales"."orders"'
-        in _plan([rule], "postgres").sql
-    )
+    assert 'FROM "Sales"."ORDERS"' in _plan([rule], "snowflake").sql
+    assert 'FROM "Sales"."orders"' in _plan([rule], "postgres").sql
 
 
 @pytest.mark.parametrize("where", ["id >", "1 = 1; drop table x", "drop table x"])
@@ -185,7 +180,7 @@ STANDALONE = [
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_new_kinds_fuse_into_the_one_select(dialect: str) -> None:
-    plan = _plan(RULES + NEW_RULES, dialect)
+    plan = _plan([*RULES, *NEW_RULES], dialect)
     (tree,) = sqlglot.parse(plan.sql, read=_read(dialect))
     assert isinstance(tree, exp.Select)
     assert not any(isinstance(node, exp.Drop | exp.Command) for node in tree.walk())

@@ -235,13 +235,13 @@ async def test_one_query_per_table_when_all_pass(
 ) -> None:
     await planted.execute("CREATE TABLE other (v INTEGER)")
     sent: list[str] = []
-    fetch = planted.fetch_arrow
+    fetch = planted.fetch_rows
 
     async def counting(sql: str, *args: Any, **kwargs: Any) -> Any:
         sent.append(sql)
         return await fetch(sql, *args, **kwargs)
 
-    monkeypatch.setattr(planted, "fetch_arrow", counting)
+    monkeypatch.setattr(planted, "fetch_rows", counting)
     rules = [
         NotNull(id="a", table=T, column="id"),
         Range(id="b", table=T, column="amount", min=-10, max=300),

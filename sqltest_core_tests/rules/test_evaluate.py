@@ -33,7 +33,7 @@ def _fail_when(
     pool: Pool, monkeypatch: pytest.MonkeyPatch, prefix: str, error: Exception
 ) -> list[str]:
     sent: list[str] = []
-    fetch = pool.fetch_arrow
+    fetch = pool.fetch_rows
 
     async def flaky(sql: str, *args: Any, **kwargs: Any) -> Any:
         sent.append(sql)
@@ -41,7 +41,7 @@ def _fail_when(
             raise error
         return await fetch(sql, *args, **kwargs)
 
-    monkeypatch.setattr(pool, "fetch_arrow", flaky)
+    monkeypatch.setattr(pool, "fetch_rows", flaky)
     return sent
 
 
@@ -158,8 +158,7 @@ def test_reconciled_totals_mix_decimals_and_floats() -> None:
     """PostgreSQL sums integers as NUMERIC, another source may give a float."""
     from decimal import Decimal
 
-    import pyarrow as pa
-
+    from sqltest_core.connectors import Rows
     from sqltest_core.rules import Reconciliation
     from sqltest_core.rules._checks import reconcile
 
@@ -172,8 +171,8 @@ def test_reconciled_totals_mix_decimals_and_floats() -> None:
         column="x",
         tolerance=0.5,
     )
-    this = pa.table({"n": [3], "v": pa.array([Decimal("10.25")], pa.decimal128(10, 2))})
-    that = pa.table({"n": [3], "v": [10.0]})
+    this = Rows(("n", "v"), [(3, Decimal("10.25"))])
+    that = Rows(("n", "v"), [(3, 10.0)])
     outcome = reconcile(rule, [this, that], sample_size=5)
     assert (outcome.failing, outcome.scanned) == (0, 3)
     assert outcome.details == {"value": 10.25, "other_value": 10, "difference": 0.25}

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 SCRIPT = textwrap.dedent(
     """
@@ -51,7 +52,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _run(cache: Path) -> dict[str, object]:
+def _run(cache: Path) -> dict[str, Any]:
     env = {**os.environ, "SQLTEST_CACHE_DIR": str(cache)}
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT],
@@ -61,7 +62,7 @@ def _run(cache: Path) -> dict[str, object]:
         check=True,
         timeout=120,
     )
-    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -73,7 +74,7 @@ def test_a_warm_process_renders_nothing_and_gets_the_same_results(
     assert cold["sqlglot"] is True
     assert warm["sqlglot"] is False  # errors are memoised too
     assert warm["results"] == cold["results"]
-    statuses = {r[0]: (r[1], r[2]) for r in cold["results"]}  # type: ignore[union-attr]
+    statuses = {r[0]: (r[1], r[2]) for r in cold["results"]}
     assert statuses == {
         "n": ("failed", 1),
         "a": ("failed", 1),

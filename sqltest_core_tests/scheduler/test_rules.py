@@ -17,7 +17,7 @@ from sqltest_core.scheduler import RuleTask, TaskFinished, run_rules
 
 
 class Recorder:
-    """Wraps a pool's fetch_arrow: the statements sent, and how many overlapped."""
+    """Wraps a pool's fetch_rows: the statements sent, and how many overlapped."""
 
     def __init__(self, pool: Pool, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sql: list[str] = []
@@ -25,7 +25,7 @@ class Recorder:
         self.most_in_flight = 0
         self.gate: anyio.Event | None = None
         self.gate_at = 0
-        fetch = pool.fetch_arrow
+        fetch = pool.fetch_rows
 
         async def recording(sql: str, *args: Any, **kwargs: Any) -> Any:
             self.sql.append(sql)
@@ -43,7 +43,7 @@ class Recorder:
             finally:
                 self.in_flight -= 1
 
-        monkeypatch.setattr(pool, "fetch_arrow", recording)
+        monkeypatch.setattr(pool, "fetch_rows", recording)
 
     @property
     def scans(self) -> list[str]:
