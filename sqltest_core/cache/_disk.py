@@ -144,7 +144,6 @@ class DiskMemo:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fresh = not self.path.exists()
             db = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS memo"
                 " (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
