@@ -416,9 +416,30 @@ def _sqltest(
     return out
 
 
+def _api_floor(engine: str, rows: int, split: dict[str, float]) -> dict[str, Any]:
+    """What any run through sqltest_core's API pays before evaluating anything.
+
+    Imports the library and its event-loop layer, builds the ten rule models
+    and the settings, then runs the hand-written ``split3_serial`` statements
+    with the bare driver: the floor under the ``sqltest`` variants.
+    """
+    import anyio  # noqa: F401  (the library's async layer: asyncio comes with it)
+
+    from sqltest_core import Settings
+    from sqltest_core.scheduler import run_rules  # noqa: F401
+
+    rules(rows)
+    url = PG_URL if engine == "postgres" else f"duckdb:///{DUCKDB_PATH}"
+    Settings(data_sources={"bench": {"url": url}})
+    hand = _hand_duckdb if engine == "duckdb" else _hand_postgres
+    return hand("split3_serial", rows, split)
+
+
 def child(variant: str, engine: str, rows: int) -> dict[str, Any]:
     split: dict[str, float] = {}
-    if variant.startswith("sqltest"):
+    if variant == "api_floor":
+        out = _api_floor(engine, rows, split)
+    elif variant.startswith("sqltest"):
         sample_size = 0 if variant == "sqltest_nosamples" else 5
         out = _sqltest(engine, rows, split, sample_size)
     elif engine == "duckdb":
