@@ -419,11 +419,12 @@ def _sqltest(
 def _api_floor(engine: str, rows: int, split: dict[str, float]) -> dict[str, Any]:
     """What any run through sqltest_core's API pays before evaluating anything.
 
-    Imports the library and its event-loop layer, builds the ten rule models
-    and the settings, then runs the hand-written ``split3_serial`` statements
-    with the bare driver: the floor under the ``sqltest`` variants.
+    Imports the library, builds the ten rule models and the settings, then
+    runs the hand-written ``split3_serial`` statements with the bare driver
+    inside an event loop (the library is async): the floor under the
+    ``sqltest`` variants.
     """
-    import anyio  # noqa: F401  (the library's async layer: asyncio comes with it)
+    import anyio
 
     from sqltest_core import Settings
     from sqltest_core.scheduler import run_rules  # noqa: F401
@@ -431,8 +432,15 @@ def _api_floor(engine: str, rows: int, split: dict[str, float]) -> dict[str, Any
     rules(rows)
     url = PG_URL if engine == "postgres" else f"duckdb:///{DUCKDB_PATH}"
     Settings(data_sources={"bench": {"url": url}})
-    hand = _hand_duckdb if engine == "duckdb" else _hand_postgres
-    return hand("split3_serial", rows, split)
+    if engine == "postgres":
+        return _hand_postgres("split3_serial", rows, split)  # asyncio.run inside
+
+    async def main() -> dict[str, Any]:
+        return await anyio.to_thread.run_sync(
+            _hand_duckdb, "split3_serial", rows, split
+        )
+
+    return anyio.run(main)
 
 
 def child(variant: str, engine: str, rows: int) -> dict[str, Any]:

@@ -84,8 +84,14 @@ def has_sample_keys(rule: BaseRule) -> bool:
     return isinstance(rule, Unique) and len(rule.columns) == 1
 
 
-_META = frozenset(
-    ("id", "description", "severity", "threshold", "tags", "depends_on", "source")
+# Never part of any SQL: metadata, a Python predicate's function (whose repr
+# holds an address that changes with every process) and batch size, and
+# whether results may come from the query cache.
+_NOT_SQL = frozenset(
+    (
+        *("id", "description", "severity", "threshold", "tags", "depends_on"),
+        *("source", "predicate", "batch_size", "cache"),
+    )
 )
 
 
@@ -95,7 +101,8 @@ def shape(rule: BaseRule) -> str:
     ``repr`` keeps types apart (``1``, ``1.0`` and ``True`` are equal and hash
     alike, but render differently).
     """
-    return repr((type(rule), [(name, v) for name, v in rule if name not in _META]))
+    fields = [(n, v) for n, v in rule if n not in _NOT_SQL]
+    return repr((type(rule), fields))
 
 
 @dataclass(frozen=True, slots=True)
