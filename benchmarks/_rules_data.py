@@ -416,11 +416,14 @@ def _sqltest(
     return out
 
 
+FLOOR_FORM = "split3_concurrent"
+
+
 def _api_floor(engine: str, rows: int, split: dict[str, float]) -> dict[str, Any]:
     """What any run through sqltest_core's API pays before evaluating anything.
 
     Imports the library, builds the ten rule models and the settings, then
-    runs the hand-written ``split3_serial`` statements with the bare driver
+    runs the hand-written ``split3_concurrent`` statements with the bare driver
     inside an event loop (the library is async): the floor under the
     ``sqltest`` variants.
     """
@@ -433,12 +436,10 @@ def _api_floor(engine: str, rows: int, split: dict[str, float]) -> dict[str, Any
     url = PG_URL if engine == "postgres" else f"duckdb:///{DUCKDB_PATH}"
     Settings(data_sources={"bench": {"url": url}})
     if engine == "postgres":
-        return _hand_postgres("split3_serial", rows, split)  # asyncio.run inside
+        return _hand_postgres(FLOOR_FORM, rows, split)  # asyncio.run inside
 
     async def main() -> dict[str, Any]:
-        return await anyio.to_thread.run_sync(
-            _hand_duckdb, "split3_serial", rows, split
-        )
+        return await anyio.to_thread.run_sync(_hand_duckdb, FLOOR_FORM, rows, split)
 
     return anyio.run(main)
 
