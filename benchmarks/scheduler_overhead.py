@@ -80,14 +80,14 @@ async def main() -> dict[str, object]:
         pool = await pools.get("local")
         await pool.execute("create table t as select range as i from range(100)")
         queries = 0
-        fetch = pool.fetch_arrow
+        fetch = pool.fetch_rows
 
         async def counting(*args, **kwargs):
             nonlocal queries
             queries += 1
             return await fetch(*args, **kwargs)
 
-        pool.fetch_arrow = counting
+        pool.fetch_rows = counting
         start = time.perf_counter()
         if MODE == "rules":
             rules = dag(trivial_rule)
