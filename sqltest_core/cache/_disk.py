@@ -6,7 +6,8 @@ renders anything. A cache must never break a run, so every storage error
 (read-only home, full disk, a corrupt or locked file) turns it off quietly.
 
 The file lives in ``$SQLTEST_CACHE_DIR`` (``off`` or empty: no file, memory
-only), else ``$XDG_CACHE_HOME/sqltest_core`` or ``~/.cache/sqltest_core``. Its
+only), else ``$XDG_CACHE_HOME/sqltest_core`` or ``~/.cache/sqltest_core`` (no
+home directory: memory only). Its
 name carries a fingerprint of the code whose output it stores, so changed code
 never reads stale entries; files of other fingerprints are removed.
 """
@@ -37,7 +38,12 @@ def cache_dir() -> Path | None:
         if configured.strip().lower() in ("", "off", "0", "false", "no"):
             return None
         return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home: a service account, say
+            return None
     return Path(base) / "sqltest_core"
 
 

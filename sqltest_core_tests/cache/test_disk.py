@@ -58,6 +58,25 @@ def test_turned_off_by_the_environment(
     monkeypatch.delenv("SQLTEST_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert cache_dir() == tmp_path / "x" / "sqltest_core"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "h"))
+    assert cache_dir() == tmp_path / "h" / ".cache" / "sqltest_core"
+
+
+def test_no_home_directory_keeps_the_memo_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("SQLTEST_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache_dir() is None
+    memo = DiskMemo("t", b"v")
+    memo.put("a", 1)
+    memo.flush()
+    assert memo.path is None and memo.get("a") == 1
 
 
 def test_an_unusable_folder_or_file_turns_the_disk_off_quietly(tmp_path: Path) -> None:
