@@ -51,8 +51,8 @@ class DiskMemo:
     """Values by key, in memory and in ``<cache dir>/<name>-<fingerprint>.sqlite3``.
 
     Writes are buffered and stored together by :meth:`flush`; at most
-    ``max_entries`` are kept (the oldest go first). Safe to share between
-    threads.
+    ``max_entries`` are kept on disk (the oldest go first) and in memory.
+    Safe to share between threads.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -103,14 +103,19 @@ class DiskMemo:
                 return None
         value = None if row is None else json.loads(row[0])
         if value is not None:
-            self._memory[key] = value
+            self._remember(key, value)
         return value
 
     def put(self, key: str, value: object) -> None:
         """Remember ``value`` (JSON-serialisable, not ``None``); stored on flush."""
-        self._memory[key] = value
+        self._remember(key, value)
         if self.path is not None:
             self._pending[key] = json.dumps(value, separators=(",", ":"))
+
+    def _remember(self, key: str, value: object) -> None:
+        if len(self._memory) >= self._max:  # a long-lived process: start afresh
+            self._memory.clear()
+        self._memory[key] = value
 
     def flush(self) -> None:
         """Store the values put since the last flush, in one transaction."""

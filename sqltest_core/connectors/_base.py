@@ -12,9 +12,16 @@ import contextlib
 import importlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    ClassVar,
+    Literal,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 
 import anyio
 
@@ -48,6 +55,8 @@ __all__ = [
 
 Params = Sequence[object]
 ParamStyle = Literal["numeric", "qmark", "format"]
+T = TypeVar("T")
+
 _log = get_logger("sqltest_core.connectors")
 
 
@@ -328,32 +337,37 @@ class BaseConnection(ABC):
     async def execute(
         self, sql: str, params: Params = (), *, timeout: float | None = None
     ) -> int:
-        deadline = self._timeout(timeout)
-        started = time.perf_counter()
-        try:
-            with deadline.scope(), self.errors(sql):
-                count = await self._execute(sql, params)
-        except QueryTimeout:
-            raise
-        except TimeoutError:
-            raise self._timed_out(deadline, sql) from None
-        self._log("execute", sql, started, count, True)
-        return count
+        return await self._bounded(
+            "execute", sql, timeout, lambda: self._execute(sql, params), int
+        )
 
     async def fetch_rows(
         self, sql: str, params: Params = (), *, timeout: float | None = None
     ) -> Rows:
         """Run a query; return all its rows as Python tuples (for small results)."""
+        return await self._bounded(
+            "rows", sql, timeout, lambda: self._fetch_rows(sql, params), len
+        )
+
+    async def _bounded(
+        self,
+        kind: str,
+        sql: str,
+        timeout: float | None,
+        call: Callable[[], Awaitable[T]],
+        size: Callable[[T], int],
+    ) -> T:
+        """Await ``call()`` within the statement timeout, errors translated, logged."""
         deadline = self._timeout(timeout)
         started = time.perf_counter()
         try:
             with deadline.scope(), self.errors(sql):
-                result = await self._fetch_rows(sql, params)
+                result = await call()
         except QueryTimeout:
             raise
         except TimeoutError:
             raise self._timed_out(deadline, sql) from None
-        self._log("rows", sql, started, len(result), True)
+        self._log(kind, sql, started, size(result), True)
         return result
 
     def _log(

@@ -288,25 +288,27 @@ def reconcile_sql(
 
 def count_sql(table: str, dialect: str) -> str:
     """``SELECT COUNT(*) FROM table``: tells a missing table from a broken rule."""
-    key = f"count\x1f{dialect}\x1f{table!r}"
-    memo = _memo()
-    cached = memo.get(key)
-    if cached is None:
+
+    def build() -> list[Any]:
         from sqltest_core.rules._compile import count_query
 
-        cached = count_query(table, dialect)
-        memo.put(key, cached)
-    return str(cached)
+        return [count_query(table, dialect)]
+
+    (sql,) = _memoised("count", repr(table), dialect, (), build)
+    return str(sql)
 
 
 def _memoised(
     purpose: str,
-    rule: BaseRule,
+    subject: BaseRule | str,
     dialect: str,
     args: tuple[object, ...],
     build: Callable[[], list[Any]],
 ) -> list[Any]:
-    key = f"{purpose}\x1f{dialect}\x1f{shape(rule)}\x1f{args!r}"
+    """``build()``'s SQL, kept under what it depends on: the purpose, the
+    dialect, the rule's shape (or a text standing for it) and the arguments."""
+    what = subject if isinstance(subject, str) else shape(subject)
+    key = f"{purpose}\x1f{dialect}\x1f{what}\x1f{args!r}"
     memo = _memo()
     cached = memo.get(key)
     if cached is None:
